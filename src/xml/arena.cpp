@@ -59,19 +59,9 @@ void Arena::new_block(std::size_t min_payload) {
   reserved_ += sizeof(Block) + payload;
 }
 
-void* Arena::allocate(std::size_t size, std::size_t align) {
-  auto aligned = [&]() -> char* {
-    auto p = reinterpret_cast<std::uintptr_t>(top_);
-    return reinterpret_cast<char*>((p + align - 1) & ~(std::uintptr_t{align} - 1));
-  };
-  char* p = top_ ? aligned() : nullptr;
-  if (!p || static_cast<std::size_t>(end_ - p) < size) {
-    new_block(size + align);
-    p = aligned();
-  }
-  used_ += size + static_cast<std::size_t>(p - top_);
-  top_ = p + size;
-  return p;
+void* Arena::allocate_slow(std::size_t size, std::size_t align) {
+  new_block(size + align);
+  return allocate(size, align);
 }
 
 std::string_view Arena::copy(std::string_view s) {

@@ -5,6 +5,7 @@
 
 #include "xml/char_class.hpp"
 #include "xml/parser_impl.hpp"
+#include "xml/simd_scan.hpp"
 
 namespace xmpp::xml {
 namespace {
@@ -30,9 +31,10 @@ constexpr auto kCdataClass = make_class("]", false);
 // Attribute values: both quotes, '<', '&', and TAB/LF/CR (normalised to spaces, XML 1.0 §3.3.3).
 constexpr auto kAttrClass = make_class("<&'\"", true);
 
-// ASCII name bytes: 1 = may continue an NCName, 2 = may also start one.
-constexpr std::array<std::uint8_t, 128> kNameAscii = [] {
-  std::array<std::uint8_t, 128> t{};
+// ASCII name bytes: 1 = may continue an NCName, 2 = may also start one. ':' and non-ASCII bytes
+// are 0 here and handled apart.
+constexpr std::array<std::uint8_t, 256> kNameByte = [] {
+  std::array<std::uint8_t, 256> t{};
   for (int c = 'a'; c <= 'z'; ++c)
     t[static_cast<std::size_t>(c)] = 3;
   for (int c = 'A'; c <= 'Z'; ++c)
@@ -45,7 +47,7 @@ constexpr std::array<std::uint8_t, 128> kNameAscii = [] {
 }();
 
 bool is_name_byte(unsigned char c) {
-  return c >= 0x80 || c == ':' || kNameAscii[c] != 0;
+  return c >= 0x80 || c == ':' || kNameByte[c] != 0;
 }
 
 void append_utf8(Arena& a, char32_t cp) {
@@ -88,7 +90,7 @@ const unsigned char* StreamParser::Impl::fail(StreamErrorCondition c, const unsi
 }
 
 void StreamParser::Impl::begin_name() {
-  name_part_chars = 0;
+  name_part_empty = true;
   name_prefix_size = 0;
   name_has_colon = false;
 }
@@ -105,9 +107,9 @@ bool StreamParser::Impl::check_char_in_context(char32_t cp, const unsigned char*
     return false;
   };
   if (state == State::start_name || state == State::attr_name) {
-    bool ok = name_part_chars == 0 ? detail::is_name_start_char(cp) : detail::is_name_char(cp);
+    bool ok = name_part_empty ? detail::is_name_start_char(cp) : detail::is_name_char(cp);
     if (!ok) return bad(C::not_well_formed, "character not allowed in a name (XML 1.0 §2.3)");
-    ++name_part_chars;
+    name_part_empty = false;
     return true;
   }
   if (!detail::is_xml_char(cp)) {
@@ -176,52 +178,55 @@ const unsigned char* StreamParser::Impl::scan_name(const unsigned char* p, const
   const std::size_t room = limits.max_name_bytes > have ? limits.max_name_bytes - have : 0;
   const unsigned char* lim = static_cast<std::size_t>(end - p) > room ? p + room : end;
   const unsigned char* run = p;
+  bool part_empty = name_part_empty;  // kept in a register; stored back on every exit
+  auto stop = [&](const unsigned char* at) {
+    append_run(*arena, run, at);
+    name_part_empty = part_empty;
+    return at;
+  };
   while (p < lim) {
     unsigned char c = *p;
-    if (c < 0x80) {
-      std::uint8_t k = kNameAscii[c];
-      if (k) {
-        if (name_part_chars == 0 && !(k & 2)) {
-          append_run(*arena, run, p);
-          fail(C::not_well_formed, p, "name starts with a character that cannot start it");
-          return p;
-        }
-        ++name_part_chars;
-        ++p;
-        continue;
+    std::uint8_t k = kNameByte[c];
+    if (k) [[likely]] {
+      if (part_empty && !(k & 2)) {
+        stop(p);
+        return fail(C::not_well_formed, p, "name starts with a character that cannot start it");
       }
-      if (c == ':') {
-        if (name_has_colon || name_part_chars == 0) {
-          append_run(*arena, run, p);
-          fail(C::not_well_formed, p,
-               name_has_colon ? "name with more than one ':' (Namespaces in XML 1.0 §3)"
-                              : "empty namespace prefix");
-          return p;
-        }
-        name_has_colon = true;
-        name_prefix_size = static_cast<std::uint32_t>(have + static_cast<std::size_t>(p - run));
-        name_part_chars = 0;
+      part_empty = false;
+      ++p;
+      while (p < lim && kNameByte[*p])
         ++p;
-        continue;
+      continue;
+    }
+    if (c == ':') {
+      if (name_has_colon || part_empty) {
+        stop(p);
+        return fail(C::not_well_formed, p,
+                    name_has_colon ? "name with more than one ':' (Namespaces in XML 1.0 §3)"
+                                   : "empty namespace prefix");
       }
-      // The byte after the name.
-      append_run(*arena, run, p);
-      if (name_part_chars == 0) {
-        fail(C::not_well_formed, p, name_has_colon ? "empty local name" : "missing name");
-        return p;
+      name_has_colon = true;
+      name_prefix_size = static_cast<std::uint32_t>(have + static_cast<std::size_t>(p - run));
+      part_empty = true;
+      ++p;
+      continue;
+    }
+    if (c < 0x80) {  // the byte after the name
+      stop(p);
+      if (part_empty) {
+        return fail(C::not_well_formed, p, name_has_colon ? "empty local name" : "missing name");
       }
       done = true;
       return p;
     }
     detail::Utf8Lead lead = detail::utf8_lead(c);
     if (lead.need && p + lead.need + 1 > lim && lim < end) {
-      append_run(*arena, run, p);
-      fail(C::policy_violation, lim, "name longer than Limits::max_name_bytes");
-      return lim;
+      stop(p);
+      return fail(C::policy_violation, lim, "name longer than Limits::max_name_bytes");
     }
     if (static_cast<std::size_t>(end - p) <= lead.need) {
       // Split across inputs (or a bad lead byte, which begin_utf8 reports).
-      append_run(*arena, run, p);
+      stop(p);
       if (!begin_utf8(p, end)) return p;
       return end;
     }
@@ -229,26 +234,22 @@ const unsigned char* StreamParser::Impl::scan_name(const unsigned char* p, const
     std::size_t bad = 0;
     std::size_t n = detail::decode_utf8(p, end, cp, bad);
     if (n == 0) {
-      append_run(*arena, run, p);
-      fail(C::not_well_formed, p + bad, "invalid UTF-8 (XML 1.0 §4.3.3)");
-      return p + bad;
+      stop(p);
+      return fail(C::not_well_formed, p + bad, "invalid UTF-8 (XML 1.0 §4.3.3)");
     }
-    bool ok = name_part_chars == 0 ? detail::is_name_start_char(cp) : detail::is_name_char(cp);
-    if (!ok) {
-      append_run(*arena, run, p);
-      fail(C::not_well_formed, p, "character not allowed in a name (XML 1.0 §2.3)");
-      return p;
+    if (part_empty ? !detail::is_name_start_char(cp) : !detail::is_name_char(cp)) {
+      stop(p);
+      return fail(C::not_well_formed, p, "character not allowed in a name (XML 1.0 §2.3)");
     }
-    ++name_part_chars;
+    part_empty = false;
     p += n;
   }
-  append_run(*arena, run, p);
+  stop(p);
   if (p < end && is_name_byte(*p)) {
     return fail(C::policy_violation, p, "name longer than Limits::max_name_bytes");
   }
-  if (p < end) {
-    // The byte at the limit ends the name.
-    if (name_part_chars == 0) {
+  if (p < end) {  // the byte at the limit ends the name
+    if (part_empty) {
       return fail(C::not_well_formed, p, name_has_colon ? "empty local name" : "missing name");
     }
     done = true;
@@ -261,8 +262,10 @@ const unsigned char* StreamParser::Impl::scan_text(const unsigned char* p,
                                                    const unsigned char* end) {
   const unsigned char* run = p;
   while (p < end) {
+    p = detail::skip_plain<'<', '&', ']', '<'>(p, end);
+    if (p == end) break;
     unsigned char c = *p;
-    if (!kTextClass[c]) [[likely]] {
+    if (!kTextClass[c]) {  // TAB or LF
       ++p;
       continue;
     }
@@ -355,8 +358,10 @@ const unsigned char* StreamParser::Impl::scan_cdata(const unsigned char* p,
                                                     const unsigned char* end) {
   const unsigned char* run = p;
   while (p < end) {
+    p = detail::skip_plain<']', ']', ']', ']'>(p, end);
+    if (p == end) break;
     unsigned char c = *p;
-    if (!kCdataClass[c]) [[likely]] {
+    if (!kCdataClass[c]) {  // TAB or LF
       ++p;
       continue;
     }
@@ -408,8 +413,10 @@ const unsigned char* StreamParser::Impl::scan_attr_value(const unsigned char* p,
                                                          const unsigned char* end) {
   const unsigned char* run = p;
   while (p < end) {
+    p = detail::skip_plain<'<', '&', '\'', '"'>(p, end);
+    if (p == end) break;
     unsigned char c = *p;
-    if (!kAttrClass[c]) [[likely]] {
+    if (!kAttrClass[c]) {  // not reached: every candidate is special here
       ++p;
       continue;
     }
@@ -510,20 +517,41 @@ bool StreamParser::Impl::append_char_reference(const unsigned char* at) {
 }
 
 const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsigned char* end) {
+  // Work left over from the previous input: only ever pending at entry, since it is only set
+  // when the input runs out.
+  if (p == end) return p;
+  if (utf8_need) [[unlikely]] {
+    p = continue_utf8(p, end);
+    if (event == Event::error || p == end) return p;
+  }
+  if (after_cr) [[unlikely]] {
+    after_cr = false;  // the byte after a CR: an LF there belongs to the same line end
+    if (*p == '\n' &&
+        (state == State::text || state == State::cdata || state == State::attr_value)) {
+      if (++p == end) return p;
+    }
+  }
+  // Transitions jump straight to the next state's code (NEXT); the switch is only for entry and
+  // for states the scanners set. A direct jump per token is far cheaper than an indirect
+  // dispatch per token.
+#define NEXT(s)             \
+  do {                      \
+    state = State::s;       \
+    if (p == end) return p; \
+    goto state_##s;         \
+  } while (0)
+#define AFTER_SCAN()                           \
+  do {                                         \
+    if (event != Event::none) return p;        \
+    if (p == end) return p;                    \
+    if (state == State::text) goto state_text; \
+    goto dispatch;                             \
+  } while (0)
   while (p < end) {
-    if (utf8_need) [[unlikely]] {
-      p = continue_utf8(p, end);
-      if (event == Event::error || p == end) return p;
-    }
-    if (after_cr) [[unlikely]] {
-      after_cr = false;  // the byte after a CR: an LF there belongs to the same line end
-      if (*p == '\n' &&
-          (state == State::text || state == State::cdata || state == State::attr_value)) {
-        if (++p == end) return p;
-      }
-    }
+  dispatch:
     switch (state) {
-      case State::misc: {
+      case State::misc:
+      state_misc : {
         while (p < end && detail::is_space(*p))
           ++p;
         if (p == end) return p;
@@ -538,7 +566,7 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
             event = Event::element_started;
             return p;
           }
-          continue;
+          NEXT(lt);
         }
         if (level == Level::prolog && offset_of(p) == 0 && (c == 0 || c == 0xFE || c == 0xFF)) {
           return fail(C::unsupported_encoding, p, "not UTF-8 (RFC 6120 §11.6)");
@@ -551,7 +579,8 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
                                            : "character data at stream level (RFC 6120 §11.7)");
       }
 
-      case State::lt: {
+      case State::lt:
+      state_lt : {
         unsigned char c = *p;
         if (c == '/') {
           if (level == Level::prolog) {
@@ -559,21 +588,18 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
           }
           if (!close_text(p)) return p;
           end_match = 0;
-          state = State::end_name;
           ++p;
-          continue;
+          NEXT(end_name);
         }
         if (c == '!') {
-          state = State::bang;
           ++p;
-          continue;
+          NEXT(bang);
         }
         if (c == '?') {
           if (level == Level::prolog && offset_of(p) == 1) {
             match = 0;
-            state = State::decl_match;
             ++p;
-            continue;
+            NEXT(decl_match);
           }
           return fail(C::restricted_xml, p, "processing instruction (RFC 6120 §11.1)");
         }
@@ -586,11 +612,11 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
         }
         arena = level == Level::prolog ? &header_arena : &element_arena;
         begin_name();
-        state = State::start_name;
-        continue;
+        NEXT(start_name);
       }
 
-      case State::start_name: {
+      case State::start_name:
+      state_start_name : {
         bool done = false;
         p = scan_name(p, end, done);
         if (!done) return p;
@@ -598,22 +624,23 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
         unsigned char c = *p;
         if (detail::is_space(c)) {
           had_space = true;
-          state = State::tag_space;
           ++p;
-        } else if (c == '>') {
+          NEXT(tag_space);
+        }
+        if (c == '>') {
           if (!finish_start_tag(false, p)) return p;
           ++p;
-          if (event != Event::none) return p;
-        } else if (c == '/') {
-          state = State::empty_slash;
-          ++p;
-        } else {
-          return fail(C::not_well_formed, p, "unexpected character after an element name");
+          AFTER_SCAN();
         }
-        continue;
+        if (c == '/') {
+          ++p;
+          NEXT(empty_slash);
+        }
+        return fail(C::not_well_formed, p, "unexpected character after an element name");
       }
 
-      case State::tag_space: {
+      case State::tag_space:
+      state_tag_space : {
         while (p < end && detail::is_space(*p)) {
           had_space = true;
           ++p;
@@ -623,13 +650,11 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
         if (c == '>') {
           if (!finish_start_tag(false, p)) return p;
           ++p;
-          if (event != Event::none) return p;
-          continue;
+          AFTER_SCAN();
         }
         if (c == '/') {
-          state = State::empty_slash;
           ++p;
-          continue;
+          NEXT(empty_slash);
         }
         if (!had_space) {
           return fail(C::not_well_formed, p, "attributes must be separated by white space");
@@ -638,45 +663,41 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
           return fail(C::policy_violation, p, "more attributes than Limits::max_attributes");
         }
         begin_name();
-        state = State::attr_name;
-        continue;
+        NEXT(attr_name);
       }
 
       case State::empty_slash:
+      state_empty_slash:
         if (*p != '>') return fail(C::not_well_formed, p, "expected '>' after '/' in a tag");
         if (!finish_start_tag(true, p)) return p;
         ++p;
-        if (event != Event::none) return p;
-        continue;
+        AFTER_SCAN();
 
-      case State::attr_name: {
+      case State::attr_name:
+      state_attr_name : {
         bool done = false;
         p = scan_name(p, end, done);
         if (!done) return p;
         attr_prefix_size = name_has_colon ? name_prefix_size : 0;
         attr_qname = arena->close_string();
         unsigned char c = *p;
-        if (c == '=') {
-          state = State::attr_after_eq;
-        } else if (detail::is_space(c)) {
-          state = State::attr_after_name;
-        } else {
-          return fail(C::not_well_formed, p, "expected '=' after an attribute name");
-        }
         ++p;
-        continue;
+        if (c == '=') NEXT(attr_after_eq);
+        if (detail::is_space(c)) NEXT(attr_after_name);
+        return fail(C::not_well_formed, p - 1, "expected '=' after an attribute name");
       }
 
       case State::attr_after_name:
+      state_attr_after_name:
         while (p < end && detail::is_space(*p))
           ++p;
         if (p == end) return p;
         if (*p != '=') return fail(C::not_well_formed, p, "expected '=' after an attribute name");
-        state = State::attr_after_eq;
         ++p;
-        continue;
+        NEXT(attr_after_eq);
 
       case State::attr_after_eq:
+      state_attr_after_eq:
         while (p < end && detail::is_space(*p))
           ++p;
         if (p == end) return p;
@@ -684,16 +705,17 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
           return fail(C::not_well_formed, p, "attribute value must be quoted");
         }
         quote = static_cast<char>(*p);
-        state = State::attr_value;
         ++p;
-        continue;
+        NEXT(attr_value);
 
       case State::attr_value:
+      state_attr_value:
         p = scan_attr_value(p, end);
-        if (event != Event::none) return p;
-        continue;
+        if (state == State::tag_space && p != end) goto state_tag_space;
+        AFTER_SCAN();
 
-      case State::end_name: {
+      case State::end_name:
+      state_end_name : {
         std::string_view want = depth ? current->qname : header->qname;
         while (p < end && end_match < want.size() &&
                *p == static_cast<unsigned char>(want[end_match])) {
@@ -704,51 +726,52 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
         if (end_match < want.size() || !(detail::is_space(*p) || *p == '>')) {
           return fail(C::not_well_formed, p, "end tag does not match the start tag");
         }
-        state = State::end_space;
-        continue;
+        NEXT(end_space);
       }
 
       case State::end_space:
+      state_end_space:
         while (p < end && detail::is_space(*p))
           ++p;
         if (p == end) return p;
         if (*p != '>') return fail(C::not_well_formed, p, "expected '>' in an end tag");
         end_element();
         ++p;
-        if (event != Event::none) return p;
-        continue;
+        AFTER_SCAN();
 
       case State::text:
+      state_text:
         if (brackets && *p == '>' && brackets >= 2) {
           return fail(C::not_well_formed, p, "\"]]>\" in character data (XML 1.0 §2.4)");
         }
         if (brackets && *p != ']') brackets = 0;
         p = scan_text(p, end);
-        if (event != Event::none) return p;
-        continue;
+        if (state == State::lt && p != end) goto state_lt;
+        AFTER_SCAN();
 
-      case State::entity: {
+      case State::entity:
+      state_entity : {
         unsigned char c = *p;
         if (entity_size == 0 && c == '#') {
           charref_hex = false;
           charref_digits = false;
           charref_value = 0;
-          state = State::charref_start;
           ++p;
-          continue;
+          NEXT(charref_start);
         }
         if (c == ';') {
           if (entity_size == 0) return fail(C::not_well_formed, p, "empty entity reference");
           if (!resolve_entity(p)) return p;
           state = return_state;
           ++p;
-          continue;
+          if (p == end) return p;
+          goto dispatch;
         }
         if (c >= 0x80) {
           return fail(C::restricted_xml, p,
                       "entity reference other than the predefined ones (RFC 6120 §11.1)");
         }
-        std::uint8_t k = kNameAscii[c];
+        std::uint8_t k = kNameByte[c];
         if (!k || (entity_size == 0 && !(k & 2))) {
           return fail(C::not_well_formed, p, "malformed entity reference");
         }
@@ -758,18 +781,20 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
         }
         entity_name[entity_size++] = static_cast<char>(c);
         ++p;
-        continue;
+        if (p == end) return p;
+        goto state_entity;
       }
 
       case State::charref_start:
+      state_charref_start:
         if (*p == 'x') {
           charref_hex = true;
           ++p;
         }
-        state = State::charref;
-        continue;
+        NEXT(charref);
 
-      case State::charref: {
+      case State::charref:
+      state_charref : {
         while (p < end) {
           unsigned char c = *p;
           std::uint32_t d;
@@ -798,7 +823,8 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
         continue;
       }
 
-      case State::bang: {
+      case State::bang:
+      state_bang : {
         unsigned char c = *p;
         if (c == '-') return fail(C::restricted_xml, p, "comment (RFC 6120 §11.1)");
         if (c == '[') {
@@ -806,14 +832,14 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
             return fail(C::not_well_formed, p, "CDATA section at stream level (RFC 6120 §11.7)");
           }
           match = 0;
-          state = State::cdata_open;
           ++p;
-          continue;
+          NEXT(cdata_open);
         }
         return fail(C::restricted_xml, p, "document type or markup declaration (RFC 6120 §11.1)");
       }
 
-      case State::cdata_open: {
+      case State::cdata_open:
+      state_cdata_open : {
         static constexpr std::string_view kCdata = "CDATA[";
         while (p < end && match < kCdata.size()) {
           if (*p != static_cast<unsigned char>(kCdata[match])) {
@@ -822,14 +848,13 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
           ++match;
           ++p;
         }
-        if (match == kCdata.size()) {
-          brackets = 0;
-          state = State::cdata;
-        }
-        continue;
+        if (match < kCdata.size()) return p;
+        brackets = 0;
+        NEXT(cdata);
       }
 
       case State::cdata:
+      state_cdata:
         if (brackets) {  // a run of ']' held back from the previous input
           p = cdata_brackets(p, end);
           if (p == end) return p;
@@ -839,7 +864,8 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
         if (event != Event::none) return p;
         continue;
 
-      case State::decl_match: {
+      case State::decl_match:
+      state_decl_match : {
         static constexpr std::string_view kXml = "xml";
         unsigned char c = *p;
         if (match < kXml.size()) {
@@ -848,18 +874,19 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
           }
           ++match;
           ++p;
-          continue;
+          if (p == end) return p;
+          goto state_decl_match;
         }
         if (!detail::is_space(c)) {
           return fail(C::restricted_xml, p, "processing instruction (RFC 6120 §11.1)");
         }
         arena = &header_arena;
-        state = State::decl_body;
         ++p;
-        continue;
+        NEXT(decl_body);
       }
 
-      case State::decl_body: {
+      case State::decl_body:
+      state_decl_body : {
         const unsigned char* run = p;
         while (p < end && *p != '?') {
           if (*p >= 0x80 || (*p < 0x20 && !detail::is_space(*p))) {
@@ -870,20 +897,19 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
         }
         append_run(*arena, run, p);
         if (p == end) return p;
-        state = State::decl_question;
         ++p;
-        continue;
+        NEXT(decl_question);
       }
 
       case State::decl_question:
+      state_decl_question:
         if (*p == '>') {
           std::string_view body = arena->open_view();
           bool ok = check_xml_declaration(body, p);
           arena->discard_string();
           if (!ok) return p;
-          state = State::misc;
           ++p;
-          continue;
+          NEXT(misc);
         }
         arena->append('?');
         if (*p != '?') state = State::decl_body;
@@ -895,6 +921,8 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
     }
   }
   return p;
+#undef NEXT
+#undef AFTER_SCAN
 }
 
 }  // namespace xmpp::xml

@@ -130,7 +130,7 @@ struct StreamParser::Impl {
   std::string_view attr_qname;
   std::uint32_t attr_prefix_size = 0;
   std::uint32_t attr_count = 0;
-  std::uint32_t name_part_chars = 0;  // characters in the current NCName part of a name
+  bool name_part_empty = true;  // no character yet in the current NCName part of a name
   std::uint32_t name_prefix_size = 0;
   bool name_has_colon = false;
   bool had_space = false;     // whitespace since the last attribute (XML 1.0 §3.1 [40])

@@ -31,7 +31,16 @@ class Arena {
 
   /// Uninitialised memory for `size` bytes aligned to `align` (a power of two, at most 16).
   /// Throws std::bad_alloc if the heap is exhausted.
-  void* allocate(std::size_t size, std::size_t align);
+  void* allocate(std::size_t size, std::size_t align) {
+    auto top = reinterpret_cast<std::uintptr_t>(top_);
+    auto p = (top + align - 1) & ~(std::uintptr_t{align} - 1);
+    if (top_ && p + size <= reinterpret_cast<std::uintptr_t>(end_)) [[likely]] {
+      used_ += size + (p - top);
+      top_ = reinterpret_cast<char*>(p + size);
+      return top_ - size;
+    }
+    return allocate_slow(size, align);
+  }
 
   /// Default-constructs a trivially destructible T in the arena.
   template <class T>
@@ -46,7 +55,7 @@ class Arena {
   /// Appends to the open string (opening one if none is open).
   void append(const char* data, std::size_t size) {
     if (size <= static_cast<std::size_t>(end_ - top_) - open_size_) [[likely]] {
-      if (size) __builtin_memcpy(top_ + open_size_, data, size);
+      copy_bytes(top_ + open_size_, data, size);
       open_size_ += size;
     } else {
       append_slow(data, size);
@@ -80,7 +89,29 @@ class Arena {
 
  private:
   struct Block;
+  // Names and short values dominate; copying them inline beats a call to memcpy.
+  static void copy_bytes(char* dst, const char* src, std::size_t n) noexcept {
+    if (n >= 8 && n <= 16) {
+      std::uint64_t a, b;
+      __builtin_memcpy(&a, src, 8);
+      __builtin_memcpy(&b, src + n - 8, 8);
+      __builtin_memcpy(dst, &a, 8);
+      __builtin_memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+      std::uint32_t a, b;
+      __builtin_memcpy(&a, src, 4);
+      __builtin_memcpy(&b, src + n - 4, 4);
+      __builtin_memcpy(dst, &a, 4);
+      __builtin_memcpy(dst + n - 4, &b, 4);
+    } else if (n > 16) {
+      __builtin_memcpy(dst, src, n);
+    } else {
+      for (std::size_t i = 0; i < n; ++i)
+        dst[i] = src[i];
+    }
+  }
   void append_slow(const char* data, std::size_t size);
+  void* allocate_slow(std::size_t size, std::size_t align);
   void new_block(std::size_t min_payload);
 
   Block* head_ = nullptr;  // newest block first
