@@ -46,6 +46,20 @@ constexpr std::array<std::uint8_t, 256> kNameByte = [] {
   return t;
 }();
 
+// Bytes an XML declaration can contain besides its closing "?>".
+constexpr std::array<bool, 256> kDeclarationByte = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c)
+    t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c)
+    t[static_cast<std::size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c)
+    t[static_cast<std::size_t>(c)] = true;
+  for (char c : std::string_view("._-='\" \t\r\n"))
+    t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
 bool is_name_byte(unsigned char c) {
   return c >= 0x80 || c == ':' || kNameByte[c] != 0;
 }
@@ -889,9 +903,11 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
       state_decl_body : {
         const unsigned char* run = p;
         while (p < end && *p != '?') {
-          if (*p >= 0x80 || (*p < 0x20 && !detail::is_space(*p))) {
+          // Only these bytes can appear in a declaration (XML 1.0 §2.8 [23]-[26], §4.3.3 [81],
+          // §2.9 [32]); anything else ends it wrongly at once, before it can swallow the stream.
+          if (!kDeclarationByte[*p]) {
             append_run(*arena, run, p);
-            return fail(C::not_well_formed, p, "malformed XML declaration");
+            return fail(C::not_well_formed, p, "malformed XML declaration (XML 1.0 §2.8)");
           }
           ++p;
         }
@@ -911,10 +927,8 @@ const unsigned char* StreamParser::Impl::lex(const unsigned char* p, const unsig
           ++p;
           NEXT(misc);
         }
-        arena->append('?');
-        if (*p != '?') state = State::decl_body;
-        if (*p == '?') ++p;
-        continue;
+        // '?' only ever ends the declaration.
+        return fail(C::not_well_formed, p, "malformed XML declaration (XML 1.0 §2.8)");
 
       case State::failed:
         return p;

@@ -98,7 +98,8 @@ const ParseError& StreamParser::error() const noexcept {
   return impl_->error;
 }
 bool StreamParser::stream_open() const noexcept {
-  return impl_->level == Impl::Level::stream && !impl_->pending_close;
+  // A self-closing header is open until its close is reported by the next parse().
+  return impl_->level == Impl::Level::stream;
 }
 bool StreamParser::stream_closed() const noexcept {
   return impl_->level == Impl::Level::closed;

@@ -1,6 +1,8 @@
 #include "xmpp/xml/writer.hpp"
 
 #include <array>
+#include <deque>
+#include <string>
 #include <vector>
 
 #include "xml/char_class.hpp"
@@ -77,8 +79,9 @@ WriteStatus escape(std::string_view s, std::string& out, std::uint8_t mask) {
   return WriteStatus::ok;
 }
 
-bool is_ncname(std::string_view s) {
-  if (s.empty()) return false;
+// XML 1.0 §2.3 NCName, with invalid UTF-8 told apart from a bad name.
+WriteStatus check_ncname(std::string_view s) {
+  if (s.empty()) return WriteStatus::invalid_name;
   auto* p = reinterpret_cast<const unsigned char*>(s.data());
   auto* end = p + s.size();
   bool first = true;
@@ -88,13 +91,15 @@ bool is_ncname(std::string_view s) {
     if (cp >= 0x80) {
       std::size_t bad = 0;
       n = detail::decode_utf8(p, end, cp, bad);
-      if (n == 0) return false;
+      if (n == 0) return WriteStatus::invalid_utf8;
     }
-    if (first ? !detail::is_name_start_char(cp) : !detail::is_name_char(cp)) return false;
+    if (first ? !detail::is_name_start_char(cp) : !detail::is_name_char(cp)) {
+      return WriteStatus::invalid_name;
+    }
     first = false;
     p += n;
   }
-  return true;
+  return WriteStatus::ok;
 }
 
 struct Binding {
@@ -123,6 +128,63 @@ struct Frame {
   }
 };
 
+// Namespace declarations for one element. Only prefixes bound nowhere in scope are ever
+// declared, so a declaration can never change what another name on the same element means.
+class Declarations {
+ public:
+  explicit Declarations(Frame& frame) : frame_(frame) {}
+
+  // A prefix for attribute namespace `ns`: the hint when it is bound to `ns` or free, else one
+  // bound to `ns` already, else a fresh generated one.
+  std::string_view prefix_for(std::string_view ns, std::string_view hint) {
+    if (!hint.empty() && hint != "xml" && hint != "xmlns" &&
+        check_ncname(hint) == WriteStatus::ok) {
+      const std::string_view* bound = frame_.lookup(hint);
+      if (bound && *bound == ns) return hint;
+      if (!bound) return declare(hint, ns);
+    }
+    for (std::size_t n = 0;; ++n) {
+      std::string_view candidate = generated_name(n);
+      const std::string_view* bound = frame_.lookup(candidate);
+      if (bound && *bound == ns) return candidate;
+      if (!bound) return declare(candidate, ns);
+    }
+  }
+
+  const Binding* data() const { return list_.empty() ? fixed_.data() : list_.data(); }
+  std::size_t size() const { return count_; }
+
+ private:
+  std::string_view declare(std::string_view prefix, std::string_view uri) {
+    if (count_ < fixed_.size()) {
+      fixed_[count_] = {prefix, uri};
+    } else {
+      if (list_.empty()) list_.assign(fixed_.begin(), fixed_.end());
+      list_.push_back({prefix, uri});
+    }
+    ++count_;
+    frame_.decls = data();  // later lookups on this element see it
+    frame_.decl_count = count_;
+    return prefix;
+  }
+
+  std::string_view generated_name(std::size_t n) {
+    static constexpr std::array<std::string_view, 8> kNames = {"ns0", "ns1", "ns2", "ns3",
+                                                               "ns4", "ns5", "ns6", "ns7"};
+    if (n < kNames.size()) return kNames[n];
+    // Rare: more attribute namespaces than the fixed names. The names live in a deque so views
+    // into them stay valid while more are made.
+    generated_.push_back("ns" + std::to_string(n));
+    return generated_.back();
+  }
+
+  Frame& frame_;
+  std::array<Binding, 8> fixed_;
+  std::vector<Binding> list_;
+  std::size_t count_ = 0;
+  std::deque<std::string> generated_;
+};
+
 class TreeWriter {
  public:
   explicit TreeWriter(std::string& out) : out_(out) {}
@@ -131,86 +193,42 @@ class TreeWriter {
     if (depth > kWriterMaxDepth) return WriteStatus::too_deep;
     std::string_view local = detail::local_part(e->qname, e->prefix_size);
     std::string_view prefix = e->qname.substr(0, e->prefix_size);
-    if (!is_ncname(local)) return WriteStatus::invalid_name;
+    if (auto s = check_ncname(local); s != WriteStatus::ok) return s;
     if (e->ns == kXmlnsNamespace || e->ns == kXmlNamespace) return WriteStatus::invalid_name;
 
-    // Declarations this element needs; small trees need none or one.
-    std::array<Binding, 8> inline_decls;
-    std::vector<Binding> more_decls;
-    std::size_t count = 0;
-    auto decls = [&]() -> Binding* {
-      return more_decls.empty() ? inline_decls.data() : more_decls.data();
-    };
-    auto declare = [&](std::string_view p, std::string_view uri) {
-      if (count == inline_decls.size() && more_decls.empty()) {
-        more_decls.assign(inline_decls.begin(), inline_decls.end());
-      }
-      if (!more_decls.empty()) {
-        more_decls.push_back({p, uri});
-      } else {
-        inline_decls[count] = {p, uri};
-      }
-      ++count;
-    };
     Frame frame{&parent, parent.scope, parent.default_ns, nullptr, 0};
-    auto sync = [&] {
-      frame.decls = decls();
-      frame.decl_count = count;
-    };
-
-    // The element's own name: its prefix when usable, else the default namespace.
-    bool use_prefix = false;
-    if (!prefix.empty() && prefix != "xmlns" && prefix != "xml" && !e->ns.empty() &&
-        is_ncname(prefix)) {
-      const std::string_view* bound = frame.lookup(prefix);
-      if (!bound || *bound != e->ns) declare(prefix, e->ns);
-      use_prefix = true;
-    }
-    bool declare_default = !use_prefix && e->ns != parent.default_ns;
+    // The element keeps its prefix only where it already means the element's namespace;
+    // otherwise the element's namespace becomes the default one here.
+    const std::string_view* bound = prefix.empty() ? nullptr : frame.lookup(prefix);
+    const bool use_prefix = bound && *bound == e->ns && !e->ns.empty() && prefix != "xml";
+    const bool declare_default = !use_prefix && e->ns != parent.default_ns;
     if (!use_prefix) frame.default_ns = e->ns;
-    sync();
 
-    // Attribute names: unprefixed, xml:, or a prefix bound to the attribute's namespace.
+    Declarations decls(frame);
     std::size_t attr_count = 0;
     for (auto* a = e->attributes; a; a = a->next)
       ++attr_count;
-    std::array<std::string_view, 8> inline_prefixes;
+    std::array<std::string_view, 8> fixed_prefixes;
     std::vector<std::string_view> more_prefixes;
-    if (attr_count > inline_prefixes.size()) more_prefixes.resize(attr_count);
+    if (attr_count > fixed_prefixes.size()) more_prefixes.resize(attr_count);
     std::string_view* attr_prefix =
-        more_prefixes.empty() ? inline_prefixes.data() : more_prefixes.data();
+        more_prefixes.empty() ? fixed_prefixes.data() : more_prefixes.data();
     std::size_t i = 0;
     for (auto* a = e->attributes; a; a = a->next, ++i) {
       std::string_view alocal = detail::local_part(a->qname, a->prefix_size);
-      if (!is_ncname(alocal)) return WriteStatus::invalid_name;
+      if (auto s = check_ncname(alocal); s != WriteStatus::ok) return s;
       if (a->ns.empty()) {
+        // Written as is, "xmlns" would be a namespace declaration, not this attribute.
+        if (alocal == "xmlns") return WriteStatus::invalid_name;
         attr_prefix[i] = {};
-        continue;
-      }
-      if (a->ns == kXmlnsNamespace) return WriteStatus::invalid_name;
-      if (a->ns == kXmlNamespace) {
+      } else if (a->ns == kXmlnsNamespace) {
+        return WriteStatus::invalid_name;
+      } else if (a->ns == kXmlNamespace) {
         attr_prefix[i] = "xml";
-        continue;
+      } else {
+        attr_prefix[i] = decls.prefix_for(a->ns, a->qname.substr(0, a->prefix_size));
       }
-      std::string_view hint = a->qname.substr(0, a->prefix_size);
-      std::string_view chosen;
-      if (!hint.empty() && hint != "xml" && hint != "xmlns" && is_ncname(hint)) {
-        const std::string_view* bound = frame.lookup(hint);
-        if (bound && *bound == a->ns) {
-          chosen = hint;
-        } else if (!bound || !declared_here(decls(), count, hint)) {
-          declare(hint, a->ns);
-          sync();
-          chosen = hint;
-        }
-      }
-      if (chosen.empty()) chosen = generated_prefix(frame, a->ns, declare, sync);
-      // More distinct attribute namespaces on one element than generated prefixes: refuse
-      // rather than emit a name that does not parse.
-      if (chosen.empty()) return WriteStatus::invalid_name;
-      attr_prefix[i] = chosen;
     }
-    sync();
 
     out_.push_back('<');
     out_.append(use_prefix ? e->qname : local);
@@ -219,11 +237,13 @@ class TreeWriter {
       if (auto s = escape(e->ns, out_, kAttrSpecial); s != WriteStatus::ok) return s;
       out_.push_back('\'');
     }
-    for (std::size_t d = 0; d < count; ++d) {
+    for (std::size_t d = 0; d < decls.size(); ++d) {
       out_.append(" xmlns:");
-      out_.append(decls()[d].prefix);
+      out_.append(decls.data()[d].prefix);
       out_.append("='");
-      if (auto s = escape(decls()[d].uri, out_, kAttrSpecial); s != WriteStatus::ok) return s;
+      if (auto s = escape(decls.data()[d].uri, out_, kAttrSpecial); s != WriteStatus::ok) {
+        return s;
+      }
       out_.push_back('\'');
     }
     i = 0;
@@ -255,32 +275,6 @@ class TreeWriter {
   }
 
  private:
-  static bool declared_here(const Binding* d, std::size_t n, std::string_view prefix) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (d[i].prefix == prefix) return true;
-    }
-    return false;
-  }
-
-  // A prefix for `ns`: one already bound to it, else a fresh "nsN" declared on this element.
-  template <class Declare, class Sync>
-  std::string_view generated_prefix(Frame& frame, std::string_view ns, Declare& declare,
-                                    Sync& sync) {
-    for (std::string_view candidate : kGenerated) {
-      const std::string_view* bound = frame.lookup(candidate);
-      if (bound && *bound == ns) return candidate;
-      if (!bound) {
-        declare(candidate, ns);
-        sync();
-        return candidate;
-      }
-    }
-    return {};
-  }
-  static constexpr std::array<std::string_view, 16> kGenerated = {
-      "ns0", "ns1", "ns2",  "ns3",  "ns4",  "ns5",  "ns6",  "ns7",
-      "ns8", "ns9", "ns10", "ns11", "ns12", "ns13", "ns14", "ns15"};
-
   std::string& out_;
 };
 

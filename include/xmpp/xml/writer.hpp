@@ -46,7 +46,10 @@ struct WriteScope {
 /// attribute-value normalisation and line-end handling would otherwise change), and namespace
 /// declarations are emitted only where the namespace of an element or attribute is not already in
 /// scope. An element is written with its prefix when that prefix is already bound to its
-/// namespace, else with a default namespace declaration.
+/// namespace, else with a default namespace declaration. An attribute keeps its prefix when that
+/// prefix is bound to its namespace or bound to nothing; otherwise a generated prefix (`ns0`, ...)
+/// is declared. Only prefixes bound nowhere in scope are declared, so a declaration never changes
+/// the meaning of another name.
 ///
 /// On a status other than ok, `out` is left exactly as it was.
 WriteStatus write(Element e, std::string& out, const WriteScope& scope = {});
