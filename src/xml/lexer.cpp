@@ -12,6 +12,8 @@ namespace {
 
 using C = StreamErrorCondition;
 
+constexpr std::string_view kInvalidUtf8 = "invalid UTF-8 (XML 1.0 §4.3.3)";
+
 // Byte classes for the bulk scanners: 0 means "copy and go on".
 constexpr std::array<std::uint8_t, 256> make_class(std::string_view specials, bool lf_tab_special) {
   std::array<std::uint8_t, 256> t{};
@@ -137,7 +139,7 @@ bool StreamParser::Impl::check_char_in_context(char32_t cp, const unsigned char*
 bool StreamParser::Impl::begin_utf8(const unsigned char* p, const unsigned char* end) {
   detail::Utf8Lead lead = detail::utf8_lead(*p);
   if (lead.need == 0) {
-    fail(C::not_well_formed, p, "invalid UTF-8 (XML 1.0 §4.3.3)");
+    fail(C::not_well_formed, p, kInvalidUtf8);
     return false;
   }
   utf8_start = offset_of(p);
@@ -150,7 +152,7 @@ bool StreamParser::Impl::begin_utf8(const unsigned char* p, const unsigned char*
   while (p < end) {  // only reached for the bytes that are there; the rest come later
     unsigned char b = *p;
     if (b < utf8_lo || b > utf8_hi) {
-      fail(C::not_well_formed, p, "invalid UTF-8 (XML 1.0 §4.3.3)");
+      fail(C::not_well_formed, p, kInvalidUtf8);
       return false;
     }
     utf8_cp = (utf8_cp << 6) | (b & 0x3Fu);
@@ -171,7 +173,7 @@ const unsigned char* StreamParser::Impl::continue_utf8(const unsigned char* p,
         arena->open_size() >= limits.max_name_bytes) {
       return fail(C::policy_violation, p, "name longer than Limits::max_name_bytes");
     }
-    if (b < utf8_lo || b > utf8_hi) return fail(C::not_well_formed, p, "invalid UTF-8");
+    if (b < utf8_lo || b > utf8_hi) return fail(C::not_well_formed, p, kInvalidUtf8);
     utf8_cp = (utf8_cp << 6) | (b & 0x3Fu);
     arena->append(static_cast<char>(b));
     --utf8_need;
@@ -235,6 +237,16 @@ const unsigned char* StreamParser::Impl::scan_name(const unsigned char* p, const
     }
     detail::Utf8Lead lead = detail::utf8_lead(c);
     if (lead.need && p + lead.need + 1 > lim && lim < end) {
+      // The character crosses the limit. Its bytes before the limit are judged first, as they
+      // would be if they had arrived alone (continue_utf8), so the outcome does not depend on
+      // the chunking.
+      for (const unsigned char* q = p + 1; q < lim; ++q) {
+        unsigned char lo = q == p + 1 ? lead.lo : 0x80, hi = q == p + 1 ? lead.hi : 0xBF;
+        if (*q < lo || *q > hi) {
+          stop(p);
+          return fail(C::not_well_formed, q, kInvalidUtf8);
+        }
+      }
       stop(p);
       return fail(C::policy_violation, lim, "name longer than Limits::max_name_bytes");
     }
@@ -249,7 +261,7 @@ const unsigned char* StreamParser::Impl::scan_name(const unsigned char* p, const
     std::size_t n = detail::decode_utf8(p, end, cp, bad);
     if (n == 0) {
       stop(p);
-      return fail(C::not_well_formed, p + bad, "invalid UTF-8 (XML 1.0 §4.3.3)");
+      return fail(C::not_well_formed, p + bad, kInvalidUtf8);
     }
     if (part_empty ? !detail::is_name_start_char(cp) : !detail::is_name_char(cp)) {
       stop(p);
@@ -302,7 +314,7 @@ const unsigned char* StreamParser::Impl::scan_text(const unsigned char* p,
         brackets = 0;
         return end;
       }
-      return fail(C::not_well_formed, p + bad, "invalid UTF-8 (XML 1.0 §4.3.3)");
+      return fail(C::not_well_formed, p + bad, kInvalidUtf8);
     }
     append_run(*arena, run, p);
     switch (c) {
@@ -396,7 +408,7 @@ const unsigned char* StreamParser::Impl::scan_cdata(const unsigned char* p,
         if (!begin_utf8(p, end)) return p;
         return end;
       }
-      return fail(C::not_well_formed, p + bad, "invalid UTF-8 (XML 1.0 §4.3.3)");
+      return fail(C::not_well_formed, p + bad, kInvalidUtf8);
     }
     append_run(*arena, run, p);
     if (c == ']') {
@@ -451,7 +463,7 @@ const unsigned char* StreamParser::Impl::scan_attr_value(const unsigned char* p,
         if (!begin_utf8(p, end)) return p;
         return end;
       }
-      return fail(C::not_well_formed, p + bad, "invalid UTF-8 (XML 1.0 §4.3.3)");
+      return fail(C::not_well_formed, p + bad, kInvalidUtf8);
     }
     append_run(*arena, run, p);
     switch (c) {

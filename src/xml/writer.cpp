@@ -194,13 +194,19 @@ class TreeWriter {
     std::string_view local = detail::local_part(e->qname, e->prefix_size);
     std::string_view prefix = e->qname.substr(0, e->prefix_size);
     if (auto s = check_ncname(local); s != WriteStatus::ok) return s;
-    if (e->ns == kXmlnsNamespace || e->ns == kXmlNamespace) return WriteStatus::invalid_name;
+    if (e->ns == kXmlnsNamespace) return WriteStatus::invalid_name;
 
     Frame frame{&parent, parent.scope, parent.default_ns, nullptr, 0};
+    if (e->ns == kXmlNamespace) {
+      // The xml prefix is bound by definition and cannot be the default namespace (Namespaces
+      // in XML 1.0 §3), so such an element is always written as xml:local.
+      prefix = "xml";
+    }
     // The element keeps its prefix only where it already means the element's namespace;
     // otherwise the element's namespace becomes the default one here.
     const std::string_view* bound = prefix.empty() ? nullptr : frame.lookup(prefix);
-    const bool use_prefix = bound && *bound == e->ns && !e->ns.empty() && prefix != "xml";
+    const bool use_prefix =
+        prefix == "xml" ? e->ns == kXmlNamespace : bound && *bound == e->ns && !e->ns.empty();
     const bool declare_default = !use_prefix && e->ns != parent.default_ns;
     if (!use_prefix) frame.default_ns = e->ns;
 
@@ -230,8 +236,15 @@ class TreeWriter {
       }
     }
 
+    auto write_name = [&] {
+      if (use_prefix) {
+        out_.append(prefix);
+        out_.push_back(':');
+      }
+      out_.append(local);
+    };
     out_.push_back('<');
-    out_.append(use_prefix ? e->qname : local);
+    write_name();
     if (declare_default) {
       out_.append(" xmlns='");
       if (auto s = escape(e->ns, out_, kAttrSpecial); s != WriteStatus::ok) return s;
@@ -269,7 +282,7 @@ class TreeWriter {
       if (s != WriteStatus::ok) return s;
     }
     out_.append("</");
-    out_.append(use_prefix ? e->qname : local);
+    write_name();
     out_.push_back('>');
     return WriteStatus::ok;
   }

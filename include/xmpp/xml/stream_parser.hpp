@@ -33,6 +33,8 @@ struct ParseError {
   /// unsupported_encoding, invalid_namespace, bad_namespace_prefix or policy_violation.
   StreamErrorCondition condition = StreamErrorCondition::undefined_condition;
   /// Offset of the offending byte from the start of the stream (counting from the last reset()).
+  /// Unlike ParseResult::consumed on the failing call (and offset() after it), this does not
+  /// depend on how the input was split.
   std::uint64_t offset = 0;
   /// A specific human-readable reason, e.g. "comment (RFC 6120 §11.1)"; static storage.
   std::string_view message;
@@ -106,7 +108,8 @@ class StreamParser {
   const Limits& limits() const noexcept;
 
   /// Frees the element arena's memory (it is allocated again for the next element). Useful when
-  /// a connection goes idle. Invalidates element().
+  /// a connection goes idle. Invalidates element(). Does nothing while an element is only partly
+  /// received (its tree lives in that memory).
   void release_memory() noexcept;
   /// Heap bytes this parser holds (its state and arena blocks), for memory accounting.
   std::size_t heap_bytes() const noexcept;
