@@ -14,7 +14,6 @@ using detail::ElementNode;
 using detail::NamespaceDeclNode;
 using detail::Node;
 
-constexpr std::string_view kStreamsNamespace = "http://etherx.jabber.org/streams";
 constexpr std::string_view kXmlnsNamespace = "http://www.w3.org/2000/xmlns/";
 
 void link_child(ElementNode* parent, Node* child) {
@@ -202,7 +201,7 @@ bool StreamParser::Impl::finish_start_tag(bool empty, const unsigned char* at) {
   if (!resolve_namespaces(e, at)) return false;
   if (level == Level::prolog) {
     // RFC 6120 §4.8.1: the stream element's namespace must be the streams namespace.
-    if (e->ns != kStreamsNamespace || Element(e).name() != "stream") {
+    if (e->ns != kStreamNamespace || Element(e).name() != "stream") {
       fail(C::invalid_namespace, at,
            "stream header is not <stream:stream> in the streams namespace");
       return false;
