@@ -283,6 +283,28 @@ const unsigned char* StreamParser::Impl::scan_name(const unsigned char* p, const
   return p;
 }
 
+// A non-ASCII character in character data (text, CDATA, attribute values) at p. Returns its
+// length when it is complete and allowed, so the scan goes on. Otherwise returns 0 after
+// appending the run [run, p) and setting `stopped` to where lex() goes on from: the end of the
+// input when the character is split across inputs (it is then pending), or the error.
+std::size_t StreamParser::Impl::char_data_utf8(const unsigned char* p, const unsigned char* end,
+                                               const unsigned char* run,
+                                               const unsigned char*& stopped) {
+  char32_t cp = 0;
+  std::size_t bad = 0;
+  std::size_t n = detail::decode_utf8(p, end, cp, bad);
+  if (n && detail::is_xml_char(cp)) return n;
+  append_run(*arena, run, p);
+  if (n) {
+    stopped = fail(C::not_well_formed, p, "character not allowed in XML (XML 1.0 §2.2)");
+  } else if (p + bad == end && bad > 0) {
+    stopped = begin_utf8(p, end) ? end : p;
+  } else {
+    stopped = fail(C::not_well_formed, p + bad, kInvalidUtf8);
+  }
+  return 0;
+}
+
 // Character data inside a top-level element, up to markup or a reference.
 const unsigned char* StreamParser::Impl::scan_text(const unsigned char* p,
                                                    const unsigned char* end) {
@@ -296,25 +318,12 @@ const unsigned char* StreamParser::Impl::scan_text(const unsigned char* p,
       continue;
     }
     if (c >= 0x80) {
-      char32_t cp = 0;
-      std::size_t bad = 0;
-      std::size_t n = detail::decode_utf8(p, end, cp, bad);
-      if (n) {
-        if (!detail::is_xml_char(cp)) {
-          append_run(*arena, run, p);
-          return fail(C::not_well_formed, p, "character not allowed in XML (XML 1.0 §2.2)");
-        }
-        brackets = 0;
+      const unsigned char* stopped = nullptr;
+      if (std::size_t n = char_data_utf8(p, end, run, stopped)) {
         p += n;
         continue;
       }
-      append_run(*arena, run, p);
-      if (p + bad == end && bad > 0) {
-        if (!begin_utf8(p, end)) return p;
-        brackets = 0;
-        return end;
-      }
-      return fail(C::not_well_formed, p + bad, kInvalidUtf8);
+      return stopped;
     }
     append_run(*arena, run, p);
     switch (c) {
@@ -392,23 +401,12 @@ const unsigned char* StreamParser::Impl::scan_cdata(const unsigned char* p,
       continue;
     }
     if (c >= 0x80) {
-      char32_t cp = 0;
-      std::size_t bad = 0;
-      std::size_t n = detail::decode_utf8(p, end, cp, bad);
-      if (n) {
-        if (!detail::is_xml_char(cp)) {
-          append_run(*arena, run, p);
-          return fail(C::not_well_formed, p, "character not allowed in XML (XML 1.0 §2.2)");
-        }
+      const unsigned char* stopped = nullptr;
+      if (std::size_t n = char_data_utf8(p, end, run, stopped)) {
         p += n;
         continue;
       }
-      append_run(*arena, run, p);
-      if (p + bad == end && bad > 0) {
-        if (!begin_utf8(p, end)) return p;
-        return end;
-      }
-      return fail(C::not_well_formed, p + bad, kInvalidUtf8);
+      return stopped;
     }
     append_run(*arena, run, p);
     if (c == ']') {
@@ -447,23 +445,12 @@ const unsigned char* StreamParser::Impl::scan_attr_value(const unsigned char* p,
       continue;
     }
     if (c >= 0x80) {
-      char32_t cp = 0;
-      std::size_t bad = 0;
-      std::size_t n = detail::decode_utf8(p, end, cp, bad);
-      if (n) {
-        if (!detail::is_xml_char(cp)) {
-          append_run(*arena, run, p);
-          return fail(C::not_well_formed, p, "character not allowed in XML (XML 1.0 §2.2)");
-        }
+      const unsigned char* stopped = nullptr;
+      if (std::size_t n = char_data_utf8(p, end, run, stopped)) {
         p += n;
         continue;
       }
-      append_run(*arena, run, p);
-      if (p + bad == end && bad > 0) {
-        if (!begin_utf8(p, end)) return p;
-        return end;
-      }
-      return fail(C::not_well_formed, p + bad, kInvalidUtf8);
+      return stopped;
     }
     append_run(*arena, run, p);
     switch (c) {
