@@ -305,6 +305,19 @@ std::size_t StreamParser::Impl::char_data_utf8(const unsigned char* p, const uns
   return 0;
 }
 
+// A CR at p (XML 1.0 §2.11): appends `replacement` once for CR LF or a lone CR and returns the
+// byte after the line end. At the end of the input the LF may still come: after_cr remembers.
+const unsigned char* StreamParser::Impl::line_end(const unsigned char* p, const unsigned char* end,
+                                                  char replacement) {
+  arena->append(replacement);
+  ++p;
+  if (p == end) {
+    after_cr = true;
+    return p;
+  }
+  return *p == '\n' ? p + 1 : p;
+}
+
 // Character data inside a top-level element, up to markup or a reference.
 const unsigned char* StreamParser::Impl::scan_text(const unsigned char* p,
                                                    const unsigned char* end) {
@@ -338,14 +351,9 @@ const unsigned char* StreamParser::Impl::scan_text(const unsigned char* p,
         entity_size = 0;
         return p + 1;
       case '\r':  // XML 1.0 §2.11: CR LF and lone CR become LF
-        arena->append('\n');
         brackets = 0;
-        ++p;
-        if (p == end) {
-          after_cr = true;
-          return p;
-        }
-        if (*p == '\n') ++p;
+        p = line_end(p, end, '\n');
+        if (p == end) return p;
         run = p;
         continue;
       case ']':
@@ -416,13 +424,8 @@ const unsigned char* StreamParser::Impl::scan_cdata(const unsigned char* p,
       continue;
     }
     if (c == '\r') {
-      arena->append('\n');
-      ++p;
-      if (p == end) {
-        after_cr = true;
-        return p;
-      }
-      if (*p == '\n') ++p;
+      p = line_end(p, end, '\n');
+      if (p == end) return p;
       run = p;
       continue;
     }
@@ -478,13 +481,8 @@ const unsigned char* StreamParser::Impl::scan_attr_value(const unsigned char* p,
         run = ++p;
         continue;
       case '\r':  // CR LF is one line end, hence one space
-        arena->append(' ');
-        ++p;
-        if (p == end) {
-          after_cr = true;
-          return p;
-        }
-        if (*p == '\n') ++p;
+        p = line_end(p, end, ' ');
+        if (p == end) return p;
         run = p;
         continue;
       default:

@@ -73,6 +73,7 @@ struct StreamParser::Impl {
   const unsigned char* scan_attr_value(const unsigned char* p, const unsigned char* end);
   std::size_t char_data_utf8(const unsigned char* p, const unsigned char* end,
                              const unsigned char* run, const unsigned char*& stopped);
+  const unsigned char* line_end(const unsigned char* p, const unsigned char* end, char replacement);
   const unsigned char* continue_utf8(const unsigned char* p, const unsigned char* end);
   bool begin_utf8(const unsigned char* p, const unsigned char* end);
   bool check_char_in_context(char32_t cp, const unsigned char* first_byte);
