@@ -149,6 +149,12 @@ bool OutputBuffer::consume(std::size_t n) noexcept {
 
 void OutputBuffer::release_memory() noexcept {
   spare_.reset();
+  // A lone block with nothing unconsumed holds no byte anyone may still point at (consume()
+  // covered them all), so it can go too: an idle connection keeps no output memory.
+  if (size_ == 0 && head_) {
+    head_.reset();
+    tail_ = nullptr;
+  }
 }
 
 std::size_t OutputBuffer::heap_bytes() const noexcept {

@@ -59,7 +59,8 @@ class OutputBuffer {
   std::size_t max_bytes() const noexcept { return max_bytes_; }
   std::size_t block_size() const noexcept { return block_size_; }
 
-  /// Frees the spare block, if any. Never invalidates a view returned by front().
+  /// Frees the spare block, and the last block too when nothing is queued (an idle connection then
+  /// holds no output memory). Never invalidates a view of unconsumed bytes.
   void release_memory() noexcept;
 
   /// Heap memory held: every block in use plus the spare, with their bookkeeping.

@@ -180,10 +180,10 @@ TEST_CASE("output buffer: at most one spare block; release_memory frees it") {
   CHECK(drain(buffer) == std::string(16, 'x'));
   // Three blocks were retired (one kept as spare, two freed); the last one is rewound in place.
   CHECK(buffer.heap_bytes() == 2 * per_block);
-  buffer.release_memory();
-  CHECK(buffer.heap_bytes() == per_block);
+  buffer.release_memory();  // the spare, and the empty lone block: nothing is queued
+  CHECK(buffer.heap_bytes() == 0);
   buffer.release_memory();  // nothing left to free
-  CHECK(buffer.heap_bytes() == per_block);
+  CHECK(buffer.heap_bytes() == 0);
   REQUIRE(buffer.append("abcdef"));
   CHECK(drain(buffer) == "abcdef");
 }
@@ -216,4 +216,18 @@ TEST_CASE("output buffer: moving transfers the queued bytes and their views") {
   CHECK(other.max_bytes() == 100);
   CHECK(other.block_size() == 4);
   CHECK(drain(other) == "abcdef");
+}
+
+TEST_CASE("output buffer: release_memory keeps a block that still holds unconsumed bytes") {
+  OutputBuffer buffer(1000, 8);
+  REQUIRE(buffer.append("abc"));
+  const std::string_view view = buffer.front();
+  buffer.release_memory();
+  CHECK(buffer.heap_bytes() > 0);
+  CHECK(buffer.front().data() == view.data());
+  CHECK(drain(buffer) == "abc");
+  buffer.release_memory();
+  CHECK(buffer.heap_bytes() == 0);
+  REQUIRE(buffer.append("de"));  // a block is allocated again on demand
+  CHECK(drain(buffer) == "de");
 }

@@ -1,0 +1,163 @@
+// xmpp::Client: the Sans-IO client engine (RFC 6120 negotiation, TLS hand-off, SASL, binding).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "xmpp/client_config.hpp"
+#include "xmpp/engine.hpp"
+#include "xmpp/jid.hpp"
+#include "xmpp/stream_features.hpp"
+#include "xmpp/xml/element.hpp"
+
+namespace xmpp {
+
+/// Where a client session stands. The allowed steps between phases are listed in one table in
+/// src/client/negotiation_table.cpp; docs/engine-design.md draws it.
+enum class ClientPhase : std::uint8_t {
+  idle,                  ///< constructed; call connect()
+  awaiting_tls,          ///< direct TLS: waiting for tls_established() before anything is sent
+  awaiting_stream,       ///< our header is out; waiting for the server's header
+  awaiting_features,     ///< the server's header arrived; waiting for its features
+  starttls_requested,    ///< `<starttls/>` sent; waiting for `<proceed/>`
+  tls_handoff,           ///< `<proceed/>` received; the transport belongs to TLS until
+                         ///< tls_established()
+  authenticating,        ///< `<auth/>` sent; SASL challenges and responses
+  binding,               ///< the bind request is out (RFC 6120 §7)
+  establishing_session,  ///< the legacy session request is out (RFC 3921 §3)
+  online,                ///< stanzas flow both ways
+  closing,               ///< close() sent our closing tag; waiting for the peer's
+  closed,                ///< over; a Closed event says why
+};
+
+std::string_view to_string(ClientPhase phase) noexcept;
+
+/// A client session as a pure state machine: bytes, time and entropy in; bytes, events and a
+/// deadline out. It never touches a socket, a thread, a clock or a random source.
+///
+/// ## The caller's loop
+/// After every input (receive, receive_eof, handle_timeout, tls_established) and every command
+/// (connect, send, close):
+///   1. write out output() and consume_output() what the transport accepted (repeat until
+///      output() is empty, or keep the view for an asynchronous write: it stays valid);
+///   2. poll_event() until it returns nothing, handling each event;
+///   3. re-arm the timer at next_deadline() (none: no timer needed), and call handle_timeout()
+///      when it passes.
+/// Nothing else is needed. A typical adapter:
+///
+///     client.connect(now);
+///     loop:
+///       flush(client.output()); drain events; arm(client.next_deadline())
+///       wait for bytes / timer / EOF
+///       bytes:   r = client.receive(bytes, now)
+///                  tls_handoff → give bytes[r.consumed:] and the socket to TLS; when the
+///                                handshake is done: client.tls_established(info, now)
+///                  drain_needed → drain, then receive(bytes[r.consumed:], now) again
+///                  closed → flush, close the socket
+///       timer:   client.handle_timeout(now)
+///       EOF:     client.receive_eof(now)
+///
+/// ## Errors (as h11 splits them)
+/// - The peer breaking the protocol: a StreamErrorSent event, the `<stream:error/>` and closing
+///   tag queued in output(), then Closed{stream_error_sent}.
+/// - The peer reporting an error: StreamErrorReceived, then Closed{stream_error_received}.
+/// - Local policy failures (no TLS offered, authentication refused, timeouts): Closed with the
+///   reason, our closing tag queued when a stream was open.
+/// - API misuse: an error return (invalid_state, ...) and no change at all.
+///
+/// ## Timers
+/// One deadline per kind (negotiation step, keepalive, close); next_deadline() is the earliest.
+/// handle_timeout() fires every kind that is due; calling it early does nothing. Keepalive: a
+/// single space goes out once online when no output was produced during a whole
+/// keepalive_interval (so the gap between two outputs is at most twice the interval).
+///
+/// Not thread-safe: one thread (or strand) drives a Client. Movable, not copyable.
+class Client {
+ public:
+  /// Copies `config`; validate() is checked by connect().
+  explicit Client(ClientConfig config);
+  ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // -- Inputs -----------------------------------------------------------------------------------
+
+  /// Bytes read from the transport (after TLS, when TLS is in use). Consumes them up to the end
+  /// of the input or to the first reason to stop (see ReceiveStatus). The bytes are not kept:
+  /// the caller may reuse its buffer at once.
+  ReceiveResult receive(std::string_view bytes, TimePoint now);
+  /// The transport reached end-of-file (or failed). Ends the session: Closed{local_close} when
+  /// close() was waiting for it, Closed{connection_lost} otherwise. invalid_state before
+  /// connect() or after Closed.
+  CommandStatus receive_eof(TimePoint now);
+  /// Fires the timers due at `now`. A spurious call does nothing.
+  void handle_timeout(TimePoint now);
+  /// The TLS handshake finished (after ReceiveStatus::tls_handoff, or in phase awaiting_tls for
+  /// direct TLS). The engine restarts the stream over TLS (RFC 6120 §5.4.3.3), forgetting every
+  /// feature learned before. invalid_state in any other phase.
+  CommandStatus tls_established(const TlsInfo& info, TimePoint now);
+
+  // -- Commands ---------------------------------------------------------------------------------
+
+  /// Starts the session: sends the stream header (or, for TlsPolicy::direct, waits for
+  /// tls_established()). invalid_state unless idle; invalid_config when validate() fails.
+  CommandStatus connect(TimePoint now);
+  /// Queues a top-level element (a stanza: `<message/>`, `<presence/>`, `<iq/>` in
+  /// jabber:client, or another application element such as a CSI nonza). The element is
+  /// serialised at once; the caller's tree is not kept. See SendStatus for the refusals.
+  SendStatus send(xml::Element element);
+  /// Closes gracefully: sends `</stream:stream>` and waits (NegotiationTimeouts::close) for the
+  /// peer's. Stanzas still arriving meanwhile are delivered. invalid_state before connect(),
+  /// while closing and after Closed.
+  CommandStatus close(TimePoint now);
+
+  // -- Drains -----------------------------------------------------------------------------------
+
+  /// Bytes to write to the transport: the longest contiguous run at the head of the queue (call
+  /// again after consuming it to get the next). The view stays valid and the bytes unmoved until
+  /// consume_output() covers them, whatever other calls happen in between; only destroying or
+  /// moving the engine ends it early.
+  std::string_view output() const noexcept;
+  /// Marks the first `n` bytes of output() as written. invalid_state (and no change) when
+  /// n > output().size().
+  CommandStatus consume_output(std::size_t n) noexcept;
+  /// The next event, oldest first; nothing when the queue is empty.
+  std::optional<Event> poll_event();
+  /// When handle_timeout() should be called next; nothing when no timer is armed.
+  std::optional<TimePoint> next_deadline() const noexcept;
+
+  // -- Getters ----------------------------------------------------------------------------------
+
+  ClientPhase phase() const noexcept;
+  /// True once TLS protects the stream.
+  bool secure() const noexcept;
+  /// True once SASL succeeded.
+  bool authenticated() const noexcept;
+  /// The full JID the server bound; null until then. Valid as long as the engine.
+  const Jid* bound_jid() const noexcept;
+  /// The id of the server's current stream header; empty before it arrives.
+  std::string_view stream_id() const noexcept;
+  /// The features of the server's latest `<stream:features/>` (empty before any).
+  const StreamFeatures& features() const noexcept;
+  /// The mechanism of the current or last SASL exchange; nothing before `<auth/>`.
+  std::optional<sasl::Mechanism> mechanism() const noexcept;
+  const ClientConfig& config() const noexcept;
+
+  /// Heap bytes the engine holds (parser, buffers, queues, state), for memory accounting.
+  std::size_t heap_bytes() const noexcept;
+  /// Gives back memory kept for reuse (parser element arena, empty output block, event storage).
+  /// Worth calling when a connection goes idle; changes no state, but ends the validity of the
+  /// elements of Stanza events already polled (as the next input would).
+  void release_memory() noexcept;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace xmpp

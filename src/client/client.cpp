@@ -1,0 +1,299 @@
+// xmpp::Client's public methods: API-misuse checks (which change nothing), then the step.
+#include <array>
+
+#include "client/client_impl.hpp"
+#include "stream/features.hpp"
+
+namespace xmpp {
+namespace {
+
+constexpr std::array<std::string_view, 12> kPhaseNames = {
+    "idle",
+    "awaiting_tls",
+    "awaiting_stream",
+    "awaiting_features",
+    "starttls_requested",
+    "tls_handoff",
+    "authenticating",
+    "binding",
+    "establishing_session",
+    "online",
+    "closing",
+    "closed",
+};
+
+std::string hex(std::span<const std::uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(bytes.size() * 2);
+  for (const std::uint8_t b : bytes) {
+    s += kDigits[b >> 4];
+    s += kDigits[b & 0xF];
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string_view to_string(ClientPhase phase) noexcept {
+  const auto i = static_cast<std::size_t>(phase);
+  return i < kPhaseNames.size() ? kPhaseNames[i] : "unknown";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Impl helpers
+
+Client::Impl::Impl(ClientConfig cfg)
+    : config(std::move(cfg)), core(stream::StreamKind::client, config.limits) {}
+
+ClientPhase Client::Impl::current_phase() const noexcept {
+  return core.closed() ? ClientPhase::closed : phase;
+}
+
+bool Client::Impl::open_stream() {
+  stream::OutgoingHeader header;
+  header.kind = stream::StreamKind::client;
+  header.to = config.jid.domain();
+  // RFC 6120 §4.7.1: the account's bare JID once TLS protects the stream (never in the clear,
+  // where it would reveal who connects).
+  if (secure && config.jid.has_local()) header.from = config.jid.bare_str();
+  header.lang = config.lang;
+  if (!core.write_header(header)) {
+    core.finish(CloseReason::output_overflow, "the stream header did not fit the output buffer");
+    return false;
+  }
+  enter(ClientPhase::awaiting_stream);
+  return true;
+}
+
+// The timer table's negotiation slot follows the phase: each step gets its own time limit.
+void Client::Impl::enter(ClientPhase next) {
+  const ClientPhase previous = phase;
+  phase = next;
+  if (next == previous) return;
+  const NegotiationTimeouts& t = config.timeouts;
+  std::optional<Duration> limit;
+  switch (next) {
+    case ClientPhase::awaiting_stream:
+      limit = t.stream_open;
+      break;
+    case ClientPhase::awaiting_tls:
+    case ClientPhase::starttls_requested:
+    case ClientPhase::tls_handoff:
+      limit = t.tls_handshake;
+      break;
+    case ClientPhase::authenticating:
+      limit = t.authentication;
+      break;
+    case ClientPhase::binding:
+    case ClientPhase::establishing_session:
+      limit = t.bind;
+      break;
+    case ClientPhase::awaiting_features:
+      return;  // the header and the features share the stream_open limit
+    case ClientPhase::idle:
+    case ClientPhase::online:
+    case ClientPhase::closing:
+    case ClientPhase::closed:
+      break;
+  }
+  if (limit) {
+    core.timers().set(stream::Timer::negotiation, now + *limit);
+  } else {
+    core.timers().clear(stream::Timer::negotiation);
+  }
+}
+
+bool Client::Impl::write(xml::Element element) {
+  if (core.write_element(element)) return true;
+  core.finish(CloseReason::output_overflow, "a negotiation element did not fit the output buffer");
+  return false;
+}
+
+std::string Client::Impl::next_request_id() {
+  std::array<std::uint8_t, 6> bytes{};
+  config.entropy(bytes);
+  return hex(bytes);
+}
+
+void Client::Impl::fire_timer(stream::Timer timer) {
+  switch (timer) {
+    case stream::Timer::negotiation: {
+      std::string detail = "no answer from the server in phase ";
+      detail += to_string(phase);
+      core.finish(CloseReason::timeout, detail);
+      break;
+    }
+    case stream::Timer::close:
+      core.finish(CloseReason::timeout, "the peer did not answer our closing tag");
+      break;
+    case stream::Timer::keepalive:
+      // RFC 6120 §4.6.1: whitespace keeps NATs and the server's idle timer from ending a
+      // stream on which nothing was sent for a whole interval.
+      if (!core.take_output_activity()) core.write_raw(" ");
+      core.take_output_activity();
+      core.timers().set(stream::Timer::keepalive, now + config.keepalive_interval);
+      break;
+    case stream::Timer::count:
+      break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+Client::Client(ClientConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+ReceiveResult Client::receive(std::string_view bytes, TimePoint now) {
+  Impl& s = *impl_;
+  switch (s.current_phase()) {
+    case ClientPhase::idle:
+    case ClientPhase::awaiting_tls:
+    case ClientPhase::tls_handoff:
+    case ClientPhase::closed:
+      return {0, ReceiveStatus::invalid_state};
+    default:
+      break;
+  }
+  s.now = now;
+  s.core.begin_input();
+  return s.core.receive(bytes, s);
+}
+
+CommandStatus Client::receive_eof(TimePoint now) {
+  Impl& s = *impl_;
+  const ClientPhase phase = s.current_phase();
+  if (phase == ClientPhase::idle || phase == ClientPhase::closed) {
+    return CommandStatus::invalid_state;
+  }
+  s.now = now;
+  s.core.begin_input();
+  s.core.on_eof();
+  return CommandStatus::ok;
+}
+
+void Client::handle_timeout(TimePoint now) {
+  Impl& s = *impl_;
+  s.now = now;
+  s.core.begin_input();
+  s.core.timers().expire(now, [&s](stream::Timer timer) {
+    if (!s.core.closed()) s.fire_timer(timer);
+  });
+}
+
+CommandStatus Client::tls_established(const TlsInfo& info, TimePoint now) {
+  Impl& s = *impl_;
+  const ClientPhase phase = s.current_phase();
+  if (phase != ClientPhase::tls_handoff && phase != ClientPhase::awaiting_tls) {
+    return CommandStatus::invalid_state;
+  }
+  s.now = now;
+  s.core.begin_input();
+  s.on_tls_established(info);
+  return CommandStatus::ok;
+}
+
+CommandStatus Client::connect(TimePoint now) {
+  Impl& s = *impl_;
+  if (s.current_phase() != ClientPhase::idle) return CommandStatus::invalid_state;
+  if (validate(s.config) != ConfigError::ok) return CommandStatus::invalid_config;
+  s.now = now;
+  // XEP-0368: with direct TLS nothing is sent before the handshake.
+  if (s.config.tls == TlsPolicy::direct) {
+    s.enter(ClientPhase::awaiting_tls);
+  } else {
+    s.open_stream();
+  }
+  return CommandStatus::ok;
+}
+
+SendStatus Client::send(xml::Element element) {
+  Impl& s = *impl_;
+  if (s.current_phase() != ClientPhase::online) return SendStatus::not_online;
+  return s.core.send(element);
+}
+
+CommandStatus Client::close(TimePoint now) {
+  Impl& s = *impl_;
+  const ClientPhase phase = s.current_phase();
+  if (phase == ClientPhase::idle || phase == ClientPhase::closing || phase == ClientPhase::closed) {
+    return CommandStatus::invalid_state;
+  }
+  s.now = now;
+  s.core.begin_input();
+  if (!s.core.header_sent()) {
+    // No stream is open in our direction (direct TLS before the handshake, or STARTTLS during
+    // the hand-off): there is no closing handshake to wait for.
+    s.core.finish(CloseReason::local_close, "closed before a stream was open");
+    return CommandStatus::ok;
+  }
+  s.core.begin_close(now + s.config.timeouts.close);
+  s.phase = ClientPhase::closing;
+  return CommandStatus::ok;
+}
+
+std::string_view Client::output() const noexcept {
+  return impl_->core.output();
+}
+
+CommandStatus Client::consume_output(std::size_t n) noexcept {
+  return impl_->core.consume_output(n) ? CommandStatus::ok : CommandStatus::invalid_state;
+}
+
+std::optional<Event> Client::poll_event() {
+  return impl_->core.poll_event();
+}
+
+std::optional<TimePoint> Client::next_deadline() const noexcept {
+  return impl_->core.timers().next_deadline();
+}
+
+ClientPhase Client::phase() const noexcept {
+  return impl_->current_phase();
+}
+bool Client::secure() const noexcept {
+  return impl_->secure;
+}
+bool Client::authenticated() const noexcept {
+  return impl_->authenticated;
+}
+const Jid* Client::bound_jid() const noexcept {
+  return impl_->bound_jid ? &*impl_->bound_jid : nullptr;
+}
+std::string_view Client::stream_id() const noexcept {
+  return impl_->core.server_header().id;
+}
+const StreamFeatures& Client::features() const noexcept {
+  return impl_->features;
+}
+std::optional<sasl::Mechanism> Client::mechanism() const noexcept {
+  return impl_->mechanism;
+}
+const ClientConfig& Client::config() const noexcept {
+  return impl_->config;
+}
+
+std::size_t Client::heap_bytes() const noexcept {
+  const Impl& s = *impl_;
+  // std::string keeps short strings inline; only longer ones own a heap buffer.
+  const auto heap = [](const std::string& str) {
+    return str.capacity() > std::string().capacity() ? str.capacity() + 1 : 0;
+  };
+  std::size_t bytes = sizeof(Impl) + s.core.heap_bytes();
+  bytes += s.config.mechanisms.capacity() * sizeof(sasl::Mechanism);
+  bytes += heap(s.config.resource) + heap(s.config.lang) + heap(s.config.credentials.username) +
+           heap(s.config.credentials.password) + heap(s.pending_request_id);
+  bytes += s.features.mechanisms.capacity() * sizeof(std::string);
+  for (const auto& m : s.features.mechanisms)
+    bytes += heap(m);
+  return bytes;
+}
+
+void Client::release_memory() noexcept {
+  impl_->core.release_memory();
+}
+
+}  // namespace xmpp
