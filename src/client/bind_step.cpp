@@ -48,38 +48,59 @@ bool Client::Impl::from_account_or_server(xml::Element response) const noexcept 
   return *jid == config.jid.bare();
 }
 
-stream::Flow Client::Impl::start_binding() {
+// Sends an IQ set with one empty payload child (bind or session) and waits for its result.
+stream::Flow Client::Impl::send_request(std::string_view child, std::string_view ns,
+                                        ClientPhase next) {
   pending_request_id = next_request_id();
   xml::Builder iq(core.scratch_arena(), "iq", stream::kClientNamespace);
   iq.attribute("type", "set").attribute("id", pending_request_id);
-  iq.start("bind", stream::kBindNamespace);
+  iq.start(child, ns);
   // RFC 6120 §7.5: a client-chosen resource; §7.6: none lets the server choose.
-  if (!config.resource.empty()) iq.start("resource").text(config.resource).end();
-  if (write(iq.root())) enter(ClientPhase::binding);
+  if (ns == stream::kBindNamespace && !config.resource.empty()) {
+    iq.start("resource").text(config.resource).end();
+  }
+  if (write(iq.root())) enter(next);
   return stream::Flow::proceed;
 }
 
-stream::Flow Client::Impl::on_bind_result(xml::Element element) {
-  // RFC 6120 §7.6.1: nothing but the response to our request may arrive before binding is done.
+std::optional<bool> Client::Impl::accept_response(xml::Element element, CloseReason on_error) {
+  // RFC 6120 §7.1, §8.2.3: nothing but the response to our pending request may arrive now.
   if (element.name() != "iq" || element.attribute_or_empty("id") != pending_request_id) {
-    core.fail_protocol(StreamErrorCondition::unsupported_stanza_type,
-                       "a stanza other than the bind result arrived while binding (RFC 6120 §7.1)");
-    return stream::Flow::proceed;
+    std::string text = "a stanza other than the response to our request arrived while ";
+    text += to_string(phase);
+    core.fail_protocol(StreamErrorCondition::unsupported_stanza_type, text);
+    return std::nullopt;
   }
   if (!from_account_or_server(element)) {
     core.fail_protocol(StreamErrorCondition::invalid_from,
-                       "the bind result comes from neither the server nor the account");
-    return stream::Flow::proceed;
+                       "a response comes from neither the server nor the account "
+                       "(RFC 6120 §8.1.2.1)");
+    return std::nullopt;
   }
   const std::string_view type = element.attribute_or_empty("type");
   if (type == "error") {
     // RFC 6120 §7.6.2: e.g. not-allowed, conflict (§7.7.2.2), resource-constraint.
-    core.finish(CloseReason::bind_failed, stanza_error_condition(element));
-    return stream::Flow::proceed;
+    core.finish(on_error, stanza_error_condition(element));
+    return std::nullopt;
   }
+  if (type != "result") {
+    core.fail_protocol(StreamErrorCondition::bad_format,
+                       "a response is neither result nor error (RFC 6120 §8.2.3)");
+    return std::nullopt;
+  }
+  pending_request_id.clear();
+  return true;
+}
+
+stream::Flow Client::Impl::start_binding() {
+  return send_request("bind", stream::kBindNamespace, ClientPhase::binding);
+}
+
+stream::Flow Client::Impl::on_bind_result(xml::Element element) {
+  if (!accept_response(element, CloseReason::bind_failed)) return stream::Flow::proceed;
   const xml::Element jid_element =
       element.child("bind", stream::kBindNamespace).child("jid", stream::kBindNamespace);
-  if (type != "result" || !jid_element) {
+  if (!jid_element) {
     core.fail_protocol(StreamErrorCondition::bad_format,
                        "the bind result has no <jid/> (RFC 6120 §7.6.1)");
     return stream::Flow::proceed;
@@ -107,42 +128,15 @@ stream::Flow Client::Impl::on_bind_result(xml::Element element) {
     return stream::Flow::proceed;
   }
   bound_jid = std::move(jid);
-  pending_request_id.clear();
-  if (features.session && features.session_required) return start_session();
+  // RFC 6121 Appendix E: legacy session establishment only where the server still needs it.
+  if (features.session && features.session_required) {
+    return send_request("session", stream::kSessionNamespace, ClientPhase::establishing_session);
+  }
   return go_online();
 }
 
-stream::Flow Client::Impl::start_session() {
-  pending_request_id = next_request_id();
-  xml::Builder iq(core.scratch_arena(), "iq", stream::kClientNamespace);
-  iq.attribute("type", "set").attribute("id", pending_request_id);
-  iq.start("session", stream::kSessionNamespace);
-  if (write(iq.root())) enter(ClientPhase::establishing_session);
-  return stream::Flow::proceed;
-}
-
 stream::Flow Client::Impl::on_session_result(xml::Element element) {
-  if (element.name() != "iq" || element.attribute_or_empty("id") != pending_request_id) {
-    core.fail_protocol(StreamErrorCondition::unsupported_stanza_type,
-                       "a stanza other than the session result arrived (RFC 3921 §3)");
-    return stream::Flow::proceed;
-  }
-  if (!from_account_or_server(element)) {
-    core.fail_protocol(StreamErrorCondition::invalid_from,
-                       "the session result comes from neither the server nor the account");
-    return stream::Flow::proceed;
-  }
-  const std::string_view type = element.attribute_or_empty("type");
-  if (type == "error") {
-    core.finish(CloseReason::session_failed, stanza_error_condition(element));
-    return stream::Flow::proceed;
-  }
-  if (type != "result") {
-    core.fail_protocol(StreamErrorCondition::bad_format,
-                       "the session response is neither result nor error (RFC 6120 §8.2.3)");
-    return stream::Flow::proceed;
-  }
-  pending_request_id.clear();
+  if (!accept_response(element, CloseReason::session_failed)) return stream::Flow::proceed;
   return go_online();
 }
 

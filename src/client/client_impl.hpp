@@ -49,6 +49,8 @@ struct Client::Impl final : stream::StreamHandler {
   stream::Flow on_sasl_challenge(xml::Element element);
   stream::Flow on_sasl_success(xml::Element element);
   stream::Flow on_sasl_failure(xml::Element element);
+  /// Decodes the element's SASL data; bad base64 is a stream error (false).
+  bool decode_sasl(xml::Element element, std::optional<std::string>& data);
   /// A mechanism error: <abort/> when `abort` (the exchange is still running, RFC 6120 §6.4.4),
   /// then the AuthenticationFailed and Closed events.
   void fail_authentication(sasl::Error error, std::string_view text, bool abort);
@@ -56,8 +58,12 @@ struct Client::Impl final : stream::StreamHandler {
   // -- Binding and session (bind_step.cpp) -----------------------------------------------------
   stream::Flow start_binding();
   stream::Flow on_bind_result(xml::Element element);
-  stream::Flow start_session();
   stream::Flow on_session_result(xml::Element element);
+  /// Sends `<iq type='set'>` with the payload `child` and moves to `next` to await its result.
+  stream::Flow send_request(std::string_view child, std::string_view ns, ClientPhase next);
+  /// The checks every response to a pending request gets; true for a result, nothing when the
+  /// session ended (an error response ends it with `on_error`, anything else is a stream error).
+  std::optional<bool> accept_response(xml::Element element, CloseReason on_error);
   /// The single point where a session becomes ready (the seam for stream management).
   stream::Flow go_online();
   stream::Flow on_stanza(xml::Element element);

@@ -62,12 +62,15 @@ stream::Flow Client::Impl::start_authentication() {
   return stream::Flow::proceed;
 }
 
+bool Client::Impl::decode_sasl(xml::Element element, std::optional<std::string>& data) {
+  if (sasl::decode_sasl_data(element.text(), data) == sasl::Base64Error::ok) return true;
+  core.fail_protocol(StreamErrorCondition::bad_format, kBadBase64);
+  return false;
+}
+
 stream::Flow Client::Impl::on_sasl_challenge(xml::Element element) {
   std::optional<std::string> data;
-  if (sasl::decode_sasl_data(element.text(), data) != sasl::Base64Error::ok) {
-    core.fail_protocol(StreamErrorCondition::bad_format, kBadBase64);
-    return stream::Flow::proceed;
-  }
+  if (!decode_sasl(element, data)) return stream::Flow::proceed;
   std::string response;
   const sasl::Error error = authenticator->challenge(data.value_or(std::string()), response);
   if (error != sasl::Error::ok) {
@@ -82,10 +85,7 @@ stream::Flow Client::Impl::on_sasl_challenge(xml::Element element) {
 
 stream::Flow Client::Impl::on_sasl_success(xml::Element element) {
   std::optional<std::string> data;
-  if (sasl::decode_sasl_data(element.text(), data) != sasl::Base64Error::ok) {
-    core.fail_protocol(StreamErrorCondition::bad_format, kBadBase64);
-    return stream::Flow::proceed;
-  }
+  if (!decode_sasl(element, data)) return stream::Flow::proceed;
   std::optional<std::string_view> additional;
   if (data) additional = *data;
   // For SCRAM this verifies the server's signature (v=) in constant time: a server that cannot
