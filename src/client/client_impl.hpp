@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -92,7 +93,8 @@ struct Client::Impl final : stream::StreamHandler {
   /// The server's latest features; forgotten when the stream restarts (RFC 6120 §5.4.3.3).
   StreamFeatures features;
   TlsInfo tls;
-  std::optional<sasl::Authenticator> authenticator;
+  /// Only during the SASL exchange (it is large and holds secrets).
+  std::unique_ptr<sasl::Authenticator> authenticator;
   std::optional<sasl::Mechanism> mechanism;
   std::string pending_request_id;  ///< the bind or session request awaiting its result
   std::optional<Jid> bound_jid;

@@ -42,7 +42,7 @@ stream::Flow Client::Impl::start_authentication() {
   }
 
   mechanism = selection.mechanism;
-  authenticator.emplace(selection, input.tls, config.scram);
+  authenticator = std::make_unique<sasl::Authenticator>(selection, input.tls, config.scram);
   sasl::Credentials credentials = config.credentials;
   if (credentials.username.empty()) credentials.username = std::string(config.jid.local());
   std::optional<std::string> initial;
@@ -98,6 +98,8 @@ stream::Flow Client::Impl::on_sasl_success(xml::Element element) {
   core.push_event(event::Authenticated{*mechanism, authenticator->scram_keys()});
   authenticator.reset();
   authenticated = true;
+  // Channel binding served SASL only; the data need not outlive it.
+  tls.channel = {};
   // RFC 6120 §6.4.6: the client restarts the stream at once; the server's new header may follow
   // <success/> in the same read, so the parser restarts at the exact byte after it.
   core.restart_stream();
