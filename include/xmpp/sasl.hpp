@@ -160,9 +160,9 @@ std::string_view to_string(SelectionError error) noexcept;
 /// on this stream. Rules:
 /// - -PLUS needs a usable channel-binding type (TlsChannel::usable). With a XEP-0440 list, the
 ///   first of tls-exporter, tls-unique, tls-server-end-point that the server lists; without one,
-///   only the type the standards make the default for the TLS version (tls-exporter on TLS 1.3,
-///   RFC 9266; tls-unique on TLS 1.2, RFC 5802 §6), since a type the server does not support
-///   fails the login permanently.
+///   only tls-unique on TLS 1.2 (RFC 5802 §6). Not tls-exporter on TLS 1.3 without a list,
+///   although RFC 9266 makes it the default: deployed servers (ejabberd 23.01) advertise -PLUS
+///   on TLS 1.3 and refuse tls-exporter, and a refused login is permanent.
 /// - PLAIN needs TLS unless `allow_plain_without_tls`; EXTERNAL always needs TLS.
 /// - SCRAM without -PLUS uses gs2 flag `y` when the client could bind (TLS, a usable type, and
 ///   some -PLUS mechanism allowed) but the server offered no -PLUS mechanism at all (RFC 5802

@@ -98,8 +98,8 @@ stream::Flow Client::Impl::start_binding() {
 
 stream::Flow Client::Impl::on_bind_result(xml::Element element) {
   if (!accept_response(element, CloseReason::bind_failed)) return stream::Flow::proceed;
-  const xml::Element jid_element =
-      element.child("bind", stream::kBindNamespace).child("jid", stream::kBindNamespace);
+  const xml::Element bind = element.child("bind", stream::kBindNamespace);
+  const xml::Element jid_element = bind ? bind.child("jid", stream::kBindNamespace) : bind;
   if (!jid_element) {
     core.fail_protocol(StreamErrorCondition::bad_format,
                        "the bind result has no <jid/> (RFC 6120 §7.6.1)");
@@ -143,10 +143,7 @@ stream::Flow Client::Impl::on_session_result(xml::Element element) {
 // Stream management (XEP-0198) enables or resumes here, between binding and Online.
 stream::Flow Client::Impl::go_online() {
   enter(ClientPhase::online);
-  if (config.keepalive_interval.count() > 0) {
-    core.take_output_activity();
-    core.timers().set(stream::Timer::keepalive, now + config.keepalive_interval);
-  }
+  core.start_keepalive(now, config.keepalive_interval);
   core.push_event(event::Online{*bound_jid, false});
   return stream::Flow::proceed;
 }

@@ -2,6 +2,7 @@
 #include <array>
 
 #include "client/client_impl.hpp"
+#include "core/hex.hpp"
 #include "stream/features.hpp"
 
 namespace xmpp {
@@ -21,17 +22,6 @@ constexpr std::array<std::string_view, 12> kPhaseNames = {
     "closing",
     "closed",
 };
-
-std::string hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(bytes.size() * 2);
-  for (const std::uint8_t b : bytes) {
-    s += kDigits[b >> 4];
-    s += kDigits[b & 0xF];
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -113,7 +103,7 @@ bool Client::Impl::write(xml::Element element) {
 std::string Client::Impl::next_request_id() {
   std::array<std::uint8_t, 6> bytes{};
   config.entropy(bytes);
-  return hex(bytes);
+  return hex_lower(bytes);
 }
 
 void Client::Impl::fire_timer(stream::Timer timer) {
@@ -128,11 +118,7 @@ void Client::Impl::fire_timer(stream::Timer timer) {
       core.finish(CloseReason::timeout, "the peer did not answer our closing tag");
       break;
     case stream::Timer::keepalive:
-      // RFC 6120 §4.6.1: whitespace keeps NATs and the server's idle timer from ending a
-      // stream on which nothing was sent for a whole interval.
-      if (!core.take_output_activity()) core.write_raw(" ");
-      core.take_output_activity();
-      core.timers().set(stream::Timer::keepalive, now + config.keepalive_interval);
+      core.on_keepalive_timer(now, config.keepalive_interval);
       break;
     case stream::Timer::count:
       break;
@@ -222,8 +208,7 @@ CommandStatus Client::close(TimePoint now) {
   if (phase == ClientPhase::idle || phase == ClientPhase::closing || phase == ClientPhase::closed) {
     return CommandStatus::invalid_state;
   }
-  s.now = now;
-  s.core.begin_input();
+  s.now = now;  // a command: Stanza elements polled before stay valid (no begin_input())
   if (!s.core.header_sent()) {
     // No stream is open in our direction (direct TLS before the handshake, or STARTTLS during
     // the hand-off): there is no closing handshake to wait for.

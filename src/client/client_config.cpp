@@ -3,6 +3,7 @@
 #include <climits>
 #include <string>
 
+#include "stream/engine_limits.hpp"
 #include "xmpp/client_config.hpp"
 
 namespace xmpp {
@@ -50,14 +51,7 @@ ConfigError validate(const ClientConfig& config) {
     if (d.count() <= 0) return ConfigError::invalid_timeout;
   }
   if (config.keepalive_interval.count() < 0) return ConfigError::invalid_keepalive;
-  const EngineLimits& l = config.limits;
-  const xml::Limits& p = l.parser;
-  if (l.max_events == 0 || l.max_event_bytes == 0 || l.output_block_bytes == 0 ||
-      l.max_send_bytes == 0 || l.max_output_bytes < l.max_send_bytes + kEngineOutputReserve ||
-      p.max_element_bytes == 0 || p.max_tree_bytes == 0 || p.max_depth == 0 ||
-      p.max_attributes == 0 || p.max_name_bytes == 0 || p.max_header_bytes == 0) {
-    return ConfigError::invalid_limits;
-  }
+  if (!stream::limits_valid(config.limits)) return ConfigError::invalid_limits;
   const sasl::ScramPolicy& scram = config.scram;
   if (scram.min_iterations == 0 || scram.min_iterations > scram.max_iterations ||
       scram.max_iterations > static_cast<std::uint32_t>(INT_MAX) ||

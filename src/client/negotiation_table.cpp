@@ -40,15 +40,6 @@ constexpr std::array kTransitions = {
 // Inputs the phases tls_handoff and awaiting_tls never see: receive() refuses bytes there.
 // clang-format on
 
-std::string describe(xml::Element element) {
-  std::string s = "<";
-  s.append(element.name());
-  s.append(" xmlns='");
-  s.append(element.ns());
-  s.append("'/>");
-  return s;
-}
-
 }  // namespace
 
 ClientInput classify(xml::Element element) noexcept {
@@ -70,6 +61,9 @@ ClientInput classify(xml::Element element) noexcept {
 }
 
 stream::Flow Client::Impl::on_stream_open(xml::Element header) {
+  // close() came first: our closing tag is out, and nothing may follow it (RFC 6120 §4.4), so
+  // the negotiation does not go on; the peer's closing tag is all that is awaited.
+  if (phase == ClientPhase::closing) return stream::Flow::proceed;
   stream::HeaderExpectations expect;
   expect.kind = stream::StreamKind::client;
   expect.domain = config.jid.domain();
@@ -93,10 +87,9 @@ stream::Flow Client::Impl::on_element(xml::Element element) {
   if (phase == ClientPhase::closing) return stream::Flow::proceed;
   // RFC 6120 §4.9.3.24: a first-level child the receiver does not accept (here: not in this
   // phase of the negotiation).
-  std::string text = describe(element);
-  text += input == ClientInput::other ? " is not understood" : " is not allowed while ";
-  if (input != ClientInput::other) text += to_string(phase);
-  core.fail_protocol(StreamErrorCondition::unsupported_stanza_type, text);
+  std::string why = input == ClientInput::other ? "is not understood" : "is not allowed while ";
+  if (input != ClientInput::other) why += to_string(phase);
+  core.reject_element(element, why);
   return stream::Flow::proceed;
 }
 

@@ -26,9 +26,12 @@ std::optional<ChannelBindingType> binding_for(const SelectionInput& in) noexcept
       if (contains(*in.server_channel_bindings, to_string(type))) return type;
       continue;
     }
-    // Without a list, only the default type of the TLS version: tls-exporter on TLS 1.3
-    // (RFC 9266), tls-unique otherwise (RFC 5802 §6); usable() already tied each to its version.
-    if (type != ChannelBindingType::tls_server_end_point) return type;
+    // Without a list, only tls-unique on TLS 1.2, the default of RFC 5802 §6. Not tls-exporter
+    // on TLS 1.3, although RFC 9266 makes it the default there: deployed servers advertise
+    // -PLUS on TLS 1.3 without supporting it (ejabberd 23.01 accepts only tls-unique, see
+    // tests/fixtures/transcripts), and a refused -PLUS login is a permanent failure. A server
+    // that supports tls-exporter says so with XEP-0440.
+    if (type == ChannelBindingType::tls_unique) return type;
   }
   return std::nullopt;
 }

@@ -148,6 +148,23 @@ bool StreamCore::take_output_activity() noexcept {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Whitespace keepalive
+
+void StreamCore::start_keepalive(TimePoint now, Duration interval) {
+  if (interval.count() <= 0) return;
+  take_output_activity();  // the interval starts now, whatever the negotiation wrote before
+  timers_.set(Timer::keepalive, now + interval);
+}
+
+void StreamCore::on_keepalive_timer(TimePoint now, Duration interval) {
+  // RFC 6120 §4.6.1: whitespace keeps NATs and the peer's idle timer from ending a stream on
+  // which nothing was sent for a whole interval.
+  if (!take_output_activity()) write_raw(" ");
+  take_output_activity();
+  timers_.set(Timer::keepalive, now + interval);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Events
 
 void StreamCore::begin_input() noexcept {
@@ -180,6 +197,16 @@ bool StreamCore::append_close_tag() {
   if (!header_sent_ || close_sent_) return true;
   close_sent_ = true;
   return write_raw(kCloseTag);
+}
+
+void StreamCore::reject_element(xml::Element element, std::string_view why) {
+  std::string text = "<";
+  text.append(element.name());
+  text.append(" xmlns='");
+  text.append(element.ns());
+  text.append("'/> ");
+  text.append(why);
+  fail_protocol(StreamErrorCondition::unsupported_stanza_type, text);
 }
 
 void StreamCore::fail_protocol(StreamErrorCondition condition, std::string_view text) {

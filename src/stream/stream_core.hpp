@@ -83,6 +83,15 @@ class StreamCore {
   /// True when anything was queued since the last call (for the keepalive's idleness check).
   bool take_output_activity() noexcept;
 
+  // -- Whitespace keepalive (RFC 6120 §4.6.1) -------------------------------------------------
+
+  /// Arms Timer::keepalive one `interval` after `now`, counting from an idle output; a zero
+  /// interval leaves it off. Called when the session goes online.
+  void start_keepalive(TimePoint now, Duration interval);
+  /// Timer::keepalive fired: queues a single space unless something was written during the whole
+  /// interval, then re-arms the timer (so two outputs are at most 2 * interval apart).
+  void on_keepalive_timer(TimePoint now, Duration interval);
+
   std::string_view output() const noexcept { return output_.front(); }
   bool consume_output(std::size_t n) noexcept { return output_.consume(n); }
 
@@ -102,6 +111,10 @@ class StreamCore {
 
   // -- Ending the session ----------------------------------------------------------------------
 
+  /// A top-level element the negotiation table does not accept in the current phase:
+  /// unsupported-stanza-type (RFC 6120 §4.9.3.24) through fail_protocol(), with a text naming
+  /// the element ("<name xmlns='ns'/> ") followed by `why`.
+  void reject_element(xml::Element element, std::string_view why);
   /// The peer broke the protocol: StreamErrorSent, the `<stream:error/>` and our closing tag
   /// (unless our closing tag is already out, RFC 6120 §4.4: nothing may follow it), then
   /// Closed{stream_error_sent}.

@@ -468,3 +468,28 @@ TEST_CASE("client: stanzas before binding is done are refused") {
 }
 
 }  // namespace xmpp::test
+
+namespace xmpp::test {
+
+TEST_CASE("client: a bind result without <bind/> is bad-format (found by the property test)") {
+  Harness h(test_config());
+  to_bind_features(h);
+  h.feed(kBindFeatures);
+  h.feed("<iq type='result' id='000102030405'/>");
+  CHECK(h.error_sent() == StreamErrorCondition::bad_format);
+}
+
+TEST_CASE("client: nothing follows our closing tag when close() precedes the server's header") {
+  Harness h(test_config());
+  h.connect();
+  REQUIRE(h.client.close(h.now) == CommandStatus::ok);
+  h.drain();
+  CHECK(h.take_written() == cat({kClientHeaderClear, "</stream:stream>"}));
+  h.feed(cat({kServerHeader, kStartTlsFeatures}));
+  CHECK(h.take_written().empty());
+  CHECK(h.client.phase() == ClientPhase::closing);
+  h.feed("</stream:stream>");
+  CHECK(h.closed_reason() == CloseReason::local_close);
+}
+
+}  // namespace xmpp::test
