@@ -147,9 +147,14 @@ struct Replay {
   bool entropy_exhausted = false;
 };
 
-Replay replay(const Transcript& t) {
+// `keys`: log in with cached SCRAM keys instead of the password.
+Replay replay(const Transcript& t, const std::optional<sasl::ScramKeyCache>& keys = std::nullopt) {
   ClientConfig config(*Jid::parse(t.meta.at("jid")));
-  config.credentials.password = t.meta.at("password");
+  if (keys) {
+    config.credentials.scram_keys = keys;
+  } else {
+    config.credentials.password = t.meta.at("password");
+  }
   config.resource = t.meta.at("resource");
   const auto mechanism = sasl::mechanism_from_string(t.meta.at("mechanism"));
   REQUIRE(mechanism.has_value());
@@ -300,6 +305,30 @@ TEST_CASE("real server transcripts replay byte for byte") {
   }
   MESSAGE("replayed " << replayed << " of " << files.size() << " transcripts");
   CHECK(replayed >= 17);
+}
+
+TEST_CASE("a real SCRAM login repeats with the cached keys alone, without the password") {
+  for (const char* file :
+       {"ejabberd-23.01-starttls-scram-sha-256.txt", "ejabberd-23.01-starttls-scram-sha-512.txt",
+        "prosody-0.12-starttls-scram-sha-1.txt"}) {
+    CAPTURE(file);
+    const Transcript t = load(std::filesystem::path(XMPP_TRANSCRIPT_DIR) / file);
+    const Replay with_password = replay(t);
+    const auto* authenticated = find<event::Authenticated>(with_password);
+    REQUIRE(authenticated != nullptr);
+    REQUIRE(authenticated->scram_keys.has_value());
+    const Replay with_keys = replay(t, authenticated->scram_keys);
+    CHECK(find<event::Online>(with_keys) != nullptr);
+    CHECK(with_keys.written == with_password.written);
+    // Keys for another salt are no use: the login fails before a wrong proof is sent.
+    sasl::ScramKeyCache stale = *authenticated->scram_keys;
+    stale.salt += "x";
+    const Replay with_stale = replay(t, stale);
+    REQUIRE(find<event::AuthenticationFailed>(with_stale) != nullptr);
+    CHECK(find<event::AuthenticationFailed>(with_stale)->error ==
+          sasl::Error::scram_key_cache_mismatch);
+    CHECK(with_stale.written.find("<response") == std::string::npos);
+  }
 }
 
 }  // namespace xmpp::test
