@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include "sasl/base64.hpp"
+#include "server/sasl_exchange.hpp"
+
+using xmpp::testing::ScramReply;
 
 namespace xmpp::test {
 
@@ -48,71 +51,20 @@ sasl::Entropy fixed_entropy(std::string bytes) {
 }
 
 sasl::Entropy counting_entropy(std::uint8_t seed) {
-  return [seed](std::span<std::uint8_t> out) mutable {
-    for (auto& b : out)
-      b = seed++;
-  };
-}
-
-crypto::Hash crypto_hash_of(sasl::ScramHash hash) {
-  switch (hash) {
-    case sasl::ScramHash::sha1:
-      return crypto::Hash::sha1;
-    case sasl::ScramHash::sha256:
-      return crypto::Hash::sha256;
-    case sasl::ScramHash::sha512:
-      return crypto::Hash::sha512;
-  }
-  return crypto::Hash::sha256;
+  return testing::counting_entropy(seed);
 }
 
 std::string TestScramServer::reply_first(std::string_view client_first) {
-  // gs2-header = flag "," [authzid] ","
-  const std::size_t first_comma = client_first.find(',');
-  REQUIRE(first_comma != std::string_view::npos);
-  const std::size_t second_comma = client_first.find(',', first_comma + 1);
-  REQUIRE(second_comma != std::string_view::npos);
-  gs2_header = client_first.substr(0, second_comma + 1);
-  client_first_bare = client_first.substr(second_comma + 1);
-  const std::size_t r = client_first_bare.find(",r=");
-  REQUIRE(r != std::string::npos);
-  nonce = client_first_bare.substr(r + 3) + nonce_suffix;
-  server_first =
-      "r=" + nonce + ",s=" + sasl::base64_encode(salt) + ",i=" + std::to_string(iterations);
-  return server_first;
+  server_.emplace(hash, salt, iterations);
+  ScramReply reply = server_->first(client_first, nonce_suffix);
+  INFO(reply.message);
+  REQUIRE(reply.ok);
+  return reply.message;
 }
 
 std::string TestScramServer::reply_final(std::string_view client_final) {
-  const std::size_t p = client_final.rfind(",p=");
-  REQUIRE(p != std::string_view::npos);
-  const std::string without_proof(client_final.substr(0, p));
-  const std::string proof = unbase64(client_final.substr(p + 3));
-  if (without_proof !=
-      "c=" + sasl::base64_encode(gs2_header + channel_binding_data) + ",r=" + nonce) {
-    return "e=channel-bindings-dont-match";
-  }
-  const std::string auth_message = client_first_bare + "," + server_first + "," + without_proof;
-  const auto salted =
-      crypto::pbkdf2_hmac(hash, crypto::bytes_of(password), crypto::bytes_of(salt), iterations);
-  REQUIRE(salted);
-  const auto client_key = crypto::hmac(hash, salted->bytes(), crypto::bytes_of("Client Key"));
-  const auto server_key = crypto::hmac(hash, salted->bytes(), crypto::bytes_of("Server Key"));
-  REQUIRE(client_key);
-  REQUIRE(server_key);
-  const auto stored_key = crypto::digest(hash, client_key->bytes());
-  REQUIRE(stored_key);
-  auto recovered = crypto::hmac(hash, stored_key->bytes(), crypto::bytes_of(auth_message));
-  REQUIRE(recovered);
-  if (proof.size() != recovered->size()) return "e=invalid-proof";
-  for (std::size_t i = 0; i < proof.size(); ++i) {
-    recovered->mutable_bytes()[i] ^= static_cast<std::uint8_t>(proof[i]);
-  }
-  const auto check = crypto::digest(hash, recovered->bytes());
-  REQUIRE(check);
-  if (hex(check->bytes()) != hex(stored_key->bytes())) return "e=invalid-proof";
-  const auto signature = crypto::hmac(hash, server_key->bytes(), crypto::bytes_of(auth_message));
-  REQUIRE(signature);
-  return "v=" + sasl::base64_encode(signature->chars());
+  REQUIRE(server_.has_value());
+  return server_->final(client_final, password, channel_binding_data).message;
 }
 
 }  // namespace xmpp::test

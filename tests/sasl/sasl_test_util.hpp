@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "crypto/crypto.hpp"
+#include "server/scram_server.hpp"
 #include "xmpp/sasl.hpp"
 
 namespace xmpp::test {
@@ -37,7 +39,8 @@ inline sasl::ScramPolicy policy_with_nonce(std::size_t nonce_bytes) {
   return p;
 }
 
-/// The server side of SCRAM, computed directly from RFC 5802 §3, to check the client against.
+/// The server side of SCRAM, computed directly from RFC 5802 §3 (testing::ScramServer, which
+/// the test server engine uses too), to check the client against.
 struct TestScramServer {
   crypto::Hash hash = crypto::Hash::sha256;
   std::string password;  ///< already prepared
@@ -47,13 +50,15 @@ struct TestScramServer {
   /// The channel-binding data the server sees on its side of the TLS connection.
   std::string channel_binding_data;
 
-  /// Reads the client-first-message and returns the server-first-message.
+  /// Reads the client-first-message and returns the server-first-message (REQUIREs that it is
+  /// well-formed).
   std::string reply_first(std::string_view client_first);
   /// Checks the client-final-message; returns "v=..." when channel binding and proof verify,
-  /// otherwise "e=channel-bindings-dont-match" or "e=invalid-proof".
+  /// otherwise the server-error, e.g. "e=channel-bindings-dont-match" or "e=invalid-proof".
   std::string reply_final(std::string_view client_final);
 
-  std::string gs2_header, client_first_bare, server_first, nonce;
+ private:
+  std::optional<testing::ScramServer> server_;
 };
 
 /// The message of `e` (CHECKs on it show the message, not a number).
@@ -68,8 +73,5 @@ inline sasl::Credentials user_pencil() {
   c.password = "pencil";
   return c;
 }
-
-/// The hash of a SCRAM mechanism, for the crypto interface.
-crypto::Hash crypto_hash_of(sasl::ScramHash hash);
 
 }  // namespace xmpp::test
