@@ -5,7 +5,10 @@
 #include <rapidcheck.h>
 
 #include "client_harness.hpp"
+#include "pair.hpp"
 #include "rc_doctest.hpp"
+#include "xmpp/xml/arena.hpp"
+#include "xmpp/xml/builder.hpp"
 #include "xmpp/xml/writer.hpp"
 
 namespace xmpp::test {
@@ -165,6 +168,73 @@ TEST_CASE("client property: a corrupted transcript fails the same way whatever t
     const Outcome got = run(corrupted, *plans());
     RC_ASSERT(got.written == expected.written);
     RC_ASSERT(got.events == expected.events);
+    RC_ASSERT(got.phase == expected.phase);
+  });
+}
+
+namespace {
+
+struct PairOutcome {
+  std::string client_written;
+  std::vector<std::string> events;
+  std::vector<std::string> stanzas;
+  std::vector<std::string> server_received;
+  ClientPhase phase = ClientPhase::idle;
+};
+
+// A whole SCRAM-SHA-256 session against the test server: negotiation, a stanza each way, the
+// close. `chunks` drives all three chunking functions (cyclically); empty means whole writes.
+PairOutcome run_pair(const std::vector<std::size_t>& chunks) {
+  auto client = test_config();
+  client.mechanisms.assign(sasl::kDefaultPreference.begin(), sasl::kDefaultPreference.end());
+  auto server = test_server_config();
+  server.split_header_and_features = true;
+  Pair p(client, server);
+  std::size_t i = 0;
+  if (!chunks.empty()) {
+    const auto next = [&chunks, &i] { return chunks[i++ % chunks.size()]; };
+    p.client_chunk = next;
+    p.client_write_budget = next;
+    p.server_chunk = next;
+  }
+  p.start();
+  p.run();
+  xml::Arena arena;
+  xml::Builder msg(arena, "message", "jabber:client");
+  msg.attribute("to", "bob@example.com").start("body").text("hi").end();
+  if (p.client.phase() == ClientPhase::online) {
+    RC_ASSERT(p.client.send(msg.root()) == SendStatus::ok);
+  }
+  p.server.send_raw("<message from='bob@example.com/x'><body>yo</body></message>");
+  p.run();
+  if (p.client.phase() == ClientPhase::online)
+    RC_ASSERT(p.client.close(p.now) == CommandStatus::ok);
+  p.run();
+  PairOutcome out;
+  out.client_written = p.client_written;
+  for (const auto& e : p.events)
+    out.events.push_back(describe(e));
+  out.stanzas = p.stanzas;
+  out.server_received = p.server.received_stanzas();
+  out.phase = p.client.phase();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("client property: client and server engines agree whatever the chunking both ways") {
+  const PairOutcome expected = run_pair({});
+  REQUIRE(expected.phase == ClientPhase::closed);
+  REQUIRE(expected.stanzas.size() == 1);
+  REQUIRE(expected.server_received.size() == 1);
+  check_property("pair chunking invariance", [&] {
+    const auto chunks = *rc::gen::nonEmpty(
+        rc::gen::container<std::vector<std::size_t>>(rc::gen::inRange<std::size_t>(1, 64)));
+    const PairOutcome got = run_pair(chunks);
+    RC_ASSERT(got.client_written == expected.client_written);
+    RC_ASSERT(got.events == expected.events);
+    RC_ASSERT(got.stanzas == expected.stanzas);
+    RC_ASSERT(got.server_received == expected.server_received);
     RC_ASSERT(got.phase == expected.phase);
   });
 }
