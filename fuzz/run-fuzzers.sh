@@ -16,7 +16,15 @@ fi
 build=$1
 seconds=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-targets=(fuzz_stream_parser fuzz_writer_roundtrip)
+targets=(fuzz_stream_parser fuzz_writer_roundtrip fuzz_client_session)
+
+# The dictionary of each target (fuzz/meson.build makes the same choice).
+dict_of() {
+  case $1 in
+    fuzz_client_session) echo "$here/client.dict" ;;
+    *) echo "$here/xml.dict" ;;
+  esac
+}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/xmpp-fuzz.XXXXXX")
 failed=0
@@ -56,7 +64,8 @@ for target in "${targets[@]}"; do
     cp -R "$here/regressions/$target/." "$dir/regressions/"
     replay+=("$dir/regressions")
   fi
-  common=(-dict="$here/xml.dict" -artifact_prefix="$dir/artifacts/" -timeout=30 -rss_limit_mb=2048)
+  common=(-dict="$(dict_of "$target")" -artifact_prefix="$dir/artifacts/" -timeout=30
+    -rss_limit_mb=2048)
 
   # Pass 1: every seed and saved regression once.
   if ! "$exe" "${common[@]}" -runs=0 "${replay[@]}" >"$dir/replay.log" 2>&1; then

@@ -143,7 +143,8 @@ class Client {
   std::string_view stream_id() const noexcept;
   /// The features of the server's latest `<stream:features/>` (empty before any).
   const StreamFeatures& features() const noexcept;
-  /// The mechanism of the current or last SASL exchange; nothing before `<auth/>`.
+  /// The mechanism chosen for the current or last SASL exchange (also when it failed before
+  /// `<auth/>` went out); nothing before one was chosen.
   std::optional<sasl::Mechanism> mechanism() const noexcept;
   const ClientConfig& config() const noexcept;
 
