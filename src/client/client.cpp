@@ -106,25 +106,6 @@ std::string Client::Impl::next_request_id() {
   return hex_lower(bytes);
 }
 
-void Client::Impl::fire_timer(stream::Timer timer) {
-  switch (timer) {
-    case stream::Timer::negotiation: {
-      std::string detail = "no answer from the server in phase ";
-      detail += to_string(phase);
-      core.finish(CloseReason::timeout, detail);
-      break;
-    }
-    case stream::Timer::close:
-      core.finish(CloseReason::timeout, "the peer did not answer our closing tag");
-      break;
-    case stream::Timer::keepalive:
-      core.on_keepalive_timer(now, config.keepalive_interval);
-      break;
-    case stream::Timer::count:
-      break;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Public API
 
@@ -165,9 +146,7 @@ void Client::handle_timeout(TimePoint now) {
   Impl& s = *impl_;
   s.now = now;
   s.core.begin_input();
-  s.core.timers().expire(now, [&s](stream::Timer timer) {
-    if (!s.core.closed()) s.fire_timer(timer);
-  });
+  s.core.handle_timeout(now, s.config.keepalive_interval, to_string(s.phase));
 }
 
 CommandStatus Client::tls_established(const TlsInfo& info, TimePoint now) {

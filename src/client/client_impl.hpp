@@ -81,7 +81,6 @@ struct Client::Impl final : stream::StreamHandler {
   /// Whether `from` of a response may come from the server on behalf of our account
   /// (RFC 6120 §8.1.2.1: absent, our domain, or our bare JID).
   bool from_account_or_server(xml::Element response) const noexcept;
-  void fire_timer(stream::Timer timer);
   ClientPhase current_phase() const noexcept;
 
   ClientConfig config;

@@ -73,25 +73,6 @@ bool Component::Impl::write(xml::Element element) {
   return false;
 }
 
-void Component::Impl::fire_timer(stream::Timer timer) {
-  switch (timer) {
-    case stream::Timer::negotiation: {
-      std::string detail = "no answer from the server in phase ";
-      detail += to_string(phase);
-      core.finish(CloseReason::timeout, detail);
-      break;
-    }
-    case stream::Timer::close:
-      core.finish(CloseReason::timeout, "the peer did not answer our closing tag");
-      break;
-    case stream::Timer::keepalive:
-      core.on_keepalive_timer(now, config.keepalive_interval);
-      break;
-    case stream::Timer::count:
-      break;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Public API
 
@@ -127,9 +108,7 @@ void Component::handle_timeout(TimePoint now) {
   Impl& s = *impl_;
   s.now = now;
   s.core.begin_input();
-  s.core.timers().expire(now, [&s](stream::Timer timer) {
-    if (!s.core.closed()) s.fire_timer(timer);
-  });
+  s.core.handle_timeout(now, s.config.keepalive_interval, to_string(s.phase));
 }
 
 CommandStatus Component::connect(TimePoint now) {

@@ -35,7 +35,6 @@ struct Component::Impl final : stream::StreamHandler {
   void enter(ComponentPhase next);
   /// Writes an element the engine built; on failure ends the session (output_overflow).
   bool write(xml::Element element);
-  void fire_timer(stream::Timer timer);
   ComponentPhase current_phase() const noexcept;
 
   ComponentConfig config;

@@ -148,6 +148,32 @@ bool StreamCore::take_output_activity() noexcept {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Timers
+
+void StreamCore::handle_timeout(TimePoint now, Duration keepalive_interval,
+                                std::string_view phase) {
+  timers_.expire(now, [&](Timer timer) {
+    if (closed_) return;  // an earlier timer of this pass ended the session
+    switch (timer) {
+      case Timer::negotiation: {
+        std::string detail = "no answer from the peer in phase ";
+        detail += phase;
+        finish(CloseReason::timeout, detail);
+        break;
+      }
+      case Timer::close:
+        finish(CloseReason::timeout, "the peer did not answer our closing tag");
+        break;
+      case Timer::keepalive:
+        on_keepalive_timer(now, keepalive_interval);
+        break;
+      case Timer::count:
+        break;
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Whitespace keepalive
 
 void StreamCore::start_keepalive(TimePoint now, Duration interval) {

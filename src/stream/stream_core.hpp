@@ -83,6 +83,13 @@ class StreamCore {
   /// True when anything was queued since the last call (for the keepalive's idleness check).
   bool take_output_activity() noexcept;
 
+  // -- Timers ---------------------------------------------------------------------------------
+
+  /// Fires every timer due at `now` (handle_timeout() of both engines): a negotiation step or the
+  /// closing handshake that took too long ends the session with Closed{timeout} (the detail
+  /// names `phase`); the keepalive writes its space when due. A spurious call does nothing.
+  void handle_timeout(TimePoint now, Duration keepalive_interval, std::string_view phase);
+
   // -- Whitespace keepalive (RFC 6120 §4.6.1) -------------------------------------------------
 
   /// Arms Timer::keepalive one `interval` after `now`, counting from an idle output; a zero
