@@ -890,7 +890,8 @@ class Session {
       const auto r = client_.receive(piece, now_);
       if (r.consumed <= piece.size()) {
         consumed.append(piece, 0, r.consumed);
-        if (r.status == ReceiveStatus::closed || r.status == ReceiveStatus::tls_handoff) {
+        if (r.status == ReceiveStatus::closed || r.status == ReceiveStatus::stream_error ||
+            r.status == ReceiveStatus::tls_handoff) {
           tail = piece.substr(r.consumed);
         }
       }
@@ -902,7 +903,8 @@ class Session {
       check((r.status == ReceiveStatus::invalid_state) == refuses_bytes(pre),
             "receive() is refused exactly in idle, awaiting_tls, tls_handoff and closed");
       if (client_.phase() == ClientPhase::closed && pre != ClientPhase::closed) {
-        check(r.status == ReceiveStatus::closed, "the session closed but receive() did not say so");
+        check(r.status == ReceiveStatus::closed || r.status == ReceiveStatus::stream_error,
+              "the session closed but receive() did not say so");
       }
       offset += r.consumed;
       bool stop = true;
@@ -914,6 +916,10 @@ class Session {
         case ReceiveStatus::tls_handoff:
           check(client_.phase() == ClientPhase::tls_handoff, "tls_handoff outside that phase");
           drop_rest = true;  // the bytes after <proceed/> belong to the TLS layer
+          break;
+        case ReceiveStatus::stream_error:
+          check(client_.phase() == ClientPhase::closed, "receive() said stream_error, not closed");
+          drop_rest = true;
           break;
         case ReceiveStatus::closed:
           check(client_.phase() == ClientPhase::closed, "receive() said closed, the phase is not");
@@ -1307,7 +1313,8 @@ class Session {
         drain_shadow();
         continue;
       }
-      const bool stopped = last == ReceiveStatus::closed || last == ReceiveStatus::tls_handoff;
+      const bool stopped = last == ReceiveStatus::closed || last == ReceiveStatus::stream_error ||
+                           last == ReceiveStatus::tls_handoff;
       check(total == consumed.size() && r.status == (stopped ? last : ReceiveStatus::all_consumed),
             "chunking: the shadow stopped elsewhere in the same bytes");
       return;

@@ -35,10 +35,15 @@ enum class ReceiveStatus : std::uint8_t {
   /// the socket) belong to the TLS handshake: hand them to TLS, not to receive(). Call
   /// tls_established() when the handshake is done; receive() refuses bytes until then.
   tls_handoff,
-  /// The stream is over (the peer closed it, or the engine closed it after an error). Bytes after
+  /// The stream is over (the peer closed it or reported an error, or a policy or limit ended
+  /// it). Bytes after
   /// `consumed` are not XMPP; drop them. Drain the output (it may hold the closing tag or a
   /// stream error), then close the transport. A Closed event has been queued.
   closed,
+  /// The peer broke the protocol: the engine queued the `<stream:error/>` and its closing tag
+  /// and ended the session (a StreamErrorSent and a Closed event are queued). Bytes after
+  /// `consumed` are not looked at. Drain the output, then close the transport.
+  stream_error,
   /// The event queue or the output buffer reached its limit. Drain both, then call receive()
   /// again with the bytes after `consumed`. (Backpressure: the engine never grows past
   /// EngineLimits and never drops input.)

@@ -12,8 +12,8 @@ std::string_view name_of(Enum value, const std::array<std::string_view, N>& name
   return i < N ? names[i] : "unknown";
 }
 
-constexpr std::array<std::string_view, 5> kReceiveStatusNames = {
-    "all_consumed", "tls_handoff", "closed", "drain_needed", "invalid_state",
+constexpr std::array<std::string_view, 6> kReceiveStatusNames = {
+    "all_consumed", "tls_handoff", "closed", "stream_error", "drain_needed", "invalid_state",
 };
 constexpr std::array<std::string_view, 3> kCommandStatusNames = {
     "ok",

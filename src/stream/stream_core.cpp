@@ -54,7 +54,8 @@ StreamCore::StreamCore(StreamKind kind, const EngineLimits& limits)
 ReceiveResult StreamCore::receive(std::string_view bytes, StreamHandler& handler) {
   std::size_t pos = 0;
   for (;;) {
-    if (closed_) return {pos, ReceiveStatus::closed};
+    if (closed_)
+      return {pos, protocol_failed_ ? ReceiveStatus::stream_error : ReceiveStatus::closed};
     if (pos == bytes.size()) return {pos, ReceiveStatus::all_consumed};
     if (backpressure()) return {pos, ReceiveStatus::drain_needed};
 
@@ -243,6 +244,7 @@ void StreamCore::fail_protocol(StreamErrorCondition condition, std::string_view 
   // RFC 6120 §4.4: nothing may follow our closing tag, not even an error.
   if (header_sent_ && !close_sent_) write_element(build_stream_error(error, scratch_arena_));
   push_event(event::StreamErrorSent{std::move(error)});
+  protocol_failed_ = true;
   finish(CloseReason::stream_error_sent, text);
 }
 

@@ -172,6 +172,7 @@ class StreamCore {
   bool header_sent_ = false;
   bool close_sent_ = false;
   bool closed_ = false;
+  bool protocol_failed_ = false;  // the session ended with fail_protocol()
   bool output_activity_ = false;
 };
 

@@ -392,10 +392,11 @@ TEST_CASE("client: stream errors from the server, see-other-host exposed") {
   h.connect();
   h.feed(kServerHeader);
   h.take_written();
-  h.feed(
-      "<stream:error><see-other-host xmlns='urn:ietf:params:xml:ns:xmpp-streams'>"
-      "other.example.com:5223</see-other-host><text "
-      "xmlns='urn:ietf:params:xml:ns:xmpp-streams'>moved</text></stream:error>");
+  // A reported error ends the stream: `closed`, not `stream_error` (that is for ours).
+  CHECK(h.feed("<stream:error><see-other-host xmlns='urn:ietf:params:xml:ns:xmpp-streams'>"
+               "other.example.com:5223</see-other-host><text "
+               "xmlns='urn:ietf:params:xml:ns:xmpp-streams'>moved</text></stream:error>")
+            .status == ReceiveStatus::closed);
   const auto* received = h.find<event::StreamErrorReceived>();
   REQUIRE(received != nullptr);
   CHECK(received->error.condition == StreamErrorCondition::see_other_host);
@@ -446,7 +447,10 @@ TEST_CASE("client: server header checks") {
 TEST_CASE("client: XML errors from the server are stream errors with the parser's condition") {
   Harness h(test_config());
   h.connect();
-  h.feed(cat({kServerHeader, "<!-- comment -->"}));
+  const std::string input = cat({kServerHeader, "<!-- comment --><more/>"});
+  const ReceiveResult r = h.feed(input);
+  CHECK(r.status == ReceiveStatus::stream_error);
+  CHECK(r.consumed < input.size());
   CHECK(h.error_sent() == StreamErrorCondition::restricted_xml);
   CHECK(h.closed_reason() == CloseReason::stream_error_sent);
 }
