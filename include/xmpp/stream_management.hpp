@@ -1,0 +1,120 @@
+// Stream Management (XEP-0198 v1.6): what an application configures, the handle it gets back for
+// every stanza it sent, and the events that report what became of those stanzas.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xmpp {
+
+// The same aliases as in xmpp/engine.hpp (redeclaring an alias to the same type is allowed). They
+// are repeated rather than included so that engine.hpp can include this header to add the events
+// below to its Event variant without an include cycle.
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+using Duration = std::chrono::milliseconds;
+
+/// The namespace of every stream management element (XEP-0198 §11.1).
+inline constexpr std::string_view kStreamManagementNamespace = "urn:xmpp:sm:3";
+
+/// How a client uses stream management. The defaults suit a mobile client.
+struct StreamManagementConfig {
+  /// Send `<enable/>` after resource binding when the server offers `<sm/>` (XEP-0198 §3).
+  bool enable = true;
+  /// Ask for a resumable session (`resume='true'`, XEP-0198 §5).
+  bool resume = true;
+  /// The preferred maximum resumption time sent as `max` (XEP-0198 §3); the server decides. When
+  /// set it must be positive (the schema's xs:positiveInteger, XEP-0198 §12).
+  std::optional<std::uint32_t> max_resume_seconds;
+
+  // -- The unacknowledged queue (backpressure: when it is full, send() returns would_block) ----
+
+  /// Stanzas sent and not yet acknowledged. At least 1 and below 2^31, so that an `h` can always
+  /// be told apart from a stale one with serial-number arithmetic (RFC 1982).
+  std::size_t max_unacked_stanzas = 1000;
+  /// Serialised bytes of those stanzas. Must be at least EngineLimits::max_send_bytes, or a
+  /// stanza of the largest allowed size could never be sent.
+  std::size_t max_unacked_bytes = 1024 * 1024;
+
+  // -- When to ask for an acknowledgement (`<r/>`, XEP-0198 §4) ---------------------------------
+
+  /// Request once this many stanzas are unacknowledged (XEP-0198 §8.2 suggests every 5); 0: never
+  /// by count.
+  std::size_t request_every_stanzas = 5;
+  /// Request once the oldest unacknowledged stanza is this old; zero: never by age.
+  Duration request_after = std::chrono::seconds(5);
+  /// On an idle stream (nothing unacknowledged), request this often to find out whether the link
+  /// still works; zero: never.
+  Duration idle_request_interval = std::chrono::seconds(60);
+  /// A request not answered within this time means the link is dead (event::LinkDead). Positive.
+  Duration ack_timeout = std::chrono::seconds(30);
+
+  /// After a failed resumption, re-send the stanzas the server never acknowledged with a XEP-0203
+  /// `<delay/>` stamp of their original send time (XEP-0198 §4 recommends the stamp) instead of
+  /// handing them back to the application in event::Unconfirmed.
+  bool resend_unconfirmed_with_delay = false;
+};
+
+/// Why a StreamManagementConfig is unusable.
+enum class StreamManagementConfigError : std::uint8_t {
+  ok,
+  invalid_max_resume,      ///< max_resume_seconds is 0
+  invalid_queue_limits,    ///< max_unacked_stanzas is 0 or at least 2^31, or max_unacked_bytes is 0
+  invalid_request_policy,  ///< a negative duration, or ack_timeout not positive
+};
+
+std::string_view to_string(StreamManagementConfigError error) noexcept;
+
+/// Checks the rules stated on each field of `config`.
+StreamManagementConfigError validate(const StreamManagementConfig& config) noexcept;
+
+/// A stanza the engine sent and the server has not acknowledged yet: it is the sender's
+/// responsibility until then (XEP-0198 §4, definition of "handled").
+struct UnackedStanza {
+  /// The value of the server's `h` that acknowledges this stanza: the outbound count right after
+  /// it was sent (1 for the first stanza after `<enable/>`), modulo 2^32.
+  std::uint32_t sequence = 0;
+  /// The application's correlation value given to send().
+  std::uint64_t tag = 0;
+  /// The stanza's `id` attribute; empty when it has none.
+  std::string id;
+  /// The stanza exactly as it was written to the stream.
+  std::string bytes;
+  /// When it was sent.
+  TimePoint queued_at{};
+
+  bool operator==(const UnackedStanza&) const = default;
+};
+
+namespace event {
+
+/// The server acknowledged these stanzas (XEP-0198 §4: it took responsibility for them), oldest
+/// first. Each stanza the application sent is reported exactly once, either here or in
+/// Unconfirmed.
+struct Acked {
+  std::vector<UnackedStanza> stanzas;
+};
+
+/// Resumption failed (or was impossible) while these stanzas were still unacknowledged: each may or
+/// may not have reached the server. They are handed back to the application exactly once, oldest
+/// first, to re-send or report (XEP-0198 §4).
+struct Unconfirmed {
+  std::vector<UnackedStanza> stanzas;
+};
+
+/// An acknowledgement request went unanswered for StreamManagementConfig::ack_timeout: the link is
+/// dead even though the transport has not noticed. Close the transport and reconnect (the session
+/// stays resumable).
+struct LinkDead {
+  /// How long the server has been silent.
+  Duration silent_for{};
+};
+
+}  // namespace event
+
+}  // namespace xmpp
