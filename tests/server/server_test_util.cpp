@@ -114,4 +114,37 @@ void negotiate_online(testing::Server& server, std::string_view resource) {
   REQUIRE(server.phase() == testing::ServerPhase::online);
 }
 
+std::string authenticate(testing::Server& server, std::string_view user,
+                         std::string_view password) {
+  to_secure_features(server);
+  const std::string initial =
+      std::string(1, '\0') + std::string(user) + '\0' + std::string(password);
+  const std::string success = feed(server,
+                                   "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
+                                   "mechanism='PLAIN'>" +
+                                       sasl::base64_encode(initial) + "</auth>");
+  REQUIRE(success == "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+  const std::string opened = feed(server, kHeader);
+  const std::size_t features = opened.find("<stream:features>");
+  REQUIRE(features != std::string::npos);
+  REQUIRE(server.phase() == testing::ServerPhase::awaiting_bind);
+  return opened.substr(features);
+}
+
+std::string sm_ack(std::string_view h) {
+  return "<a xmlns='urn:xmpp:sm:3' h='" + std::string(h) + "'/>";
+}
+
+std::string sm_resume(std::string_view previd, std::string_view h) {
+  return "<resume xmlns='urn:xmpp:sm:3' previd='" + std::string(previd) + "' h='" + std::string(h) +
+         "'/>";
+}
+
+testing::ServerConfig sm_config() {
+  testing::ServerConfig config;
+  config.users = {{"alice", "s3cret"}, {"bob", "b0b"}};
+  config.sm = true;
+  return config;
+}
+
 }  // namespace xmpp::test

@@ -70,4 +70,19 @@ std::string bind_request(std::string_view id, std::string_view resource);
 /// STARTTLS, PLAIN as alice and a bind of `resource`: REQUIREs the server ends online.
 void negotiate_online(testing::Server& server, std::string_view resource = "phone");
 
+/// STARTTLS, PLAIN as `user` and the new stream header: returns the features offered after
+/// authentication (REQUIREs every step).
+std::string authenticate(testing::Server& server, std::string_view user = "alice",
+                         std::string_view password = "s3cret");
+
+// XEP-0198 elements as a client writes them.
+inline constexpr std::string_view kEnable = "<enable xmlns='urn:xmpp:sm:3' resume='true'/>";
+inline constexpr std::string_view kRequest = "<r xmlns='urn:xmpp:sm:3'/>";
+/// `<a xmlns='urn:xmpp:sm:3' h='…'/>`.
+std::string sm_ack(std::string_view h);
+/// `<resume xmlns='urn:xmpp:sm:3' previd='…' h='…'/>`.
+std::string sm_resume(std::string_view previd, std::string_view h);
+/// A server configuration with stream management, and bob / b0b as a second account.
+testing::ServerConfig sm_config();
+
 }  // namespace xmpp::test

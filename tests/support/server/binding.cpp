@@ -21,6 +21,8 @@ xml::Element iq_set_payload(xml::Element element, std::string_view name, std::st
 }  // namespace
 
 void Server::in_awaiting_bind(xml::Element element) {
+  // XEP-0198 §3 and §5: <enable/> is refused and <resume/> answered before binding.
+  if (handle_sm(element)) return;
   const xml::Element bind = iq_set_payload(element, "bind", stream::kBindNamespace);
   // RFC 6120 §7.1: nothing but the bind request is processed before a resource is bound.
   if (!bind) return reject(element);
@@ -65,14 +67,24 @@ bool Server::answer_session(xml::Element element) {
 }
 
 void Server::in_online(xml::Element element) {
-  if (answer_session(element)) return;
-  stanzas_.push_back(serialise(element));
+  if (handle_sm(element)) return;
+  if (answer_session(element)) {
+    // Handled by the server itself: counted once stream management runs, but not delivered.
+    count_stanza(element, {});
+    return;
+  }
+  std::string xml = serialise(element);
+  count_stanza(element, xml);
+  stanzas_.push_back(std::move(xml));
 }
 
 void Server::in_closing(xml::Element element) {
   // RFC 6120 §4.4: after our closing tag the client may still send until it closes; what a
-  // bound client sends is kept, anything else is of no interest.
-  if (bound_jid_) stanzas_.push_back(serialise(element));
+  // bound client sends is kept (and counted, XEP-0198 §4), anything else is of no interest.
+  if (handle_sm(element) || !bound_jid_) return;
+  std::string xml = serialise(element);
+  count_stanza(element, xml);
+  stanzas_.push_back(std::move(xml));
 }
 
 }  // namespace xmpp::testing

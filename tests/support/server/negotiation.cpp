@@ -119,6 +119,8 @@ std::string Server::next_features() {
     } else if (config_.session == SessionOffer::optional) {
       out += "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>";
     }
+    // XEP-0198 §2: stream management is offered after authentication.
+    if (config_.sm) out += "<sm xmlns='urn:xmpp:sm:3'/>";
     for (const auto& extra : config_.extra_features)
       out += extra;
     features_phase_ = ServerPhase::awaiting_bind;

@@ -23,9 +23,10 @@ constexpr std::array<std::string_view, 10> kPhaseNames = {
     "awaiting_tls",  "awaiting_header", "awaiting_starttls", "tls_handoff", "awaiting_auth", "sasl",
     "awaiting_bind", "online",          "closing",           "closed",
 };
-constexpr std::array<std::string_view, 12> kStepNames = {
+constexpr std::array<std::string_view, 17> kStepNames = {
     "header",       "features",    "proceed",    "tls_failure",    "sasl_challenge", "sasl_success",
     "sasl_failure", "bind_result", "bind_error", "session_result", "stream_error",   "close",
+    "sm_enabled",   "sm_failed",   "sm_resumed", "sm_ack",         "sm_request",
 };
 
 // Elements are written inside our stream: jabber:client is the default namespace and `stream`
@@ -37,13 +38,6 @@ xml::WriteScope stream_scope() noexcept {
   return scope;
 }
 
-// RFC 6120 §8: the three stanza kinds of the content namespace.
-bool is_stanza(xml::Element element) noexcept {
-  if (element.ns() != stream::kClientNamespace) return false;
-  const std::string_view name = element.name();
-  return name == "message" || name == "presence" || name == "iq";
-}
-
 }  // namespace
 
 std::string_view to_string(ServerPhase phase) noexcept {
@@ -53,11 +47,24 @@ std::string_view to_string(ServerStep step) noexcept {
   return name_of(step, kStepNames);
 }
 
-Server::Server(ServerConfig config)
+Server::Server(ServerConfig config, SessionStore* sessions)
     : config_(std::move(config)),
       entropy_(config_.entropy ? config_.entropy : counting_entropy()),
       parser_(config_.parser_limits),
-      phase_(config_.direct_tls ? ServerPhase::awaiting_tls : ServerPhase::awaiting_header) {}
+      phase_(config_.direct_tls ? ServerPhase::awaiting_tls : ServerPhase::awaiting_header),
+      own_store_(sessions ? nullptr : std::make_unique<SessionStore>()),
+      store_(sessions ? sessions : own_store_.get()) {}
+
+Server::~Server() {
+  sm_stream_over(true);
+}
+
+// RFC 6120 §8: the three stanza kinds of the content namespace.
+bool Server::is_stanza(xml::Element element) noexcept {
+  if (element.ns() != stream::kClientNamespace) return false;
+  const std::string_view name = element.name();
+  return name == "message" || name == "presence" || name == "iq";
+}
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -126,6 +133,12 @@ Server::Handler Server::handler_of(ServerPhase phase) noexcept {
 void Server::receive_eof() {
   eof_ = true;
   phase_ = ServerPhase::closed;
+  sm_stream_over(true);
+}
+
+void Server::connection_lost() {
+  receive_eof();
+  writes_.clear();
 }
 
 bool Server::tls_established(const sasl::TlsChannel& channel) {
@@ -191,11 +204,13 @@ std::string Server::draw_hex(std::size_t bytes) {
 // ---------------------------------------------------------------------------------------------
 // Errors and closing
 
-void Server::fail_stream(StreamErrorCondition condition, std::string_view text) {
+void Server::fail_stream(StreamErrorCondition condition, std::string_view text,
+                         std::string_view app_condition) {
   if (phase_ == ServerPhase::closed) return;
   error_sent_ = condition;
   error_text_ = text;
   phase_ = ServerPhase::closed;
+  sm_stream_over(false);
   // RFC 6120 §4.4: nothing may follow our closing tag, not even an error.
   if (close_sent_) return;
   // RFC 6120 §4.9.1.2: an error while the stream is being set up still comes inside our
@@ -209,6 +224,11 @@ void Server::fail_stream(StreamErrorCondition condition, std::string_view text) 
   if (element.empty()) {
     error.text.reset();  // a text XML cannot carry: send the condition alone
     element = serialise(build_stream_error(error, arena_));
+  }
+  // RFC 6120 §4.9.4: the application-specific condition is the last child of the error.
+  constexpr std::string_view kErrorEnd = "</stream:error>";
+  if (!app_condition.empty() && element.ends_with(kErrorEnd)) {
+    element.insert(element.size() - kErrorEnd.size(), app_condition);
   }
   bytes += element;
   // RFC 6120 §4.9.1.1: the stream error is followed by the closing tag.
@@ -237,6 +257,7 @@ void Server::on_client_close() {
   if (!close_sent_) write(ServerStep::close, std::string(kCloseTag));
   close_sent_ = true;
   phase_ = ServerPhase::closed;
+  sm_stream_over(false);
 }
 
 void Server::on_client_error(xml::Element element) {

@@ -1,9 +1,13 @@
 // A scriptable Sans-IO test server engine: the receiving entity of RFC 6120 client-to-server
 // negotiation (stream header, STARTTLS or direct TLS, SASL verified for real, resource binding,
-// legacy session), then stanzas. It plays the server against xmpp::Client in memory.
+// legacy session), then stanzas, with XEP-0198 stream management (acks both ways, resumption
+// across connections through a shared SessionStore). It plays the server against xmpp::Client
+// in memory.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +15,7 @@
 
 #include "server/sasl_exchange.hpp"
 #include "server/server_config.hpp"
+#include "server/session_store.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/sasl.hpp"
 #include "xmpp/stream_error.hpp"
@@ -32,9 +37,18 @@ namespace xmpp::testing {
 ///
 /// Anything the client sends is safe to give: a breach of the protocol ends the stream with a
 /// stream error (error_sent()), never with a crash.
+///
+/// Stream management (ServerConfig::sm): the sessions live in a SessionStore shared by the
+/// Server of every connection of a test (one is made for this Server when none is given). A
+/// Server must not outlive its store; it cannot be copied or moved (the store points at it
+/// while it serves a session).
 class Server {
  public:
-  explicit Server(ServerConfig config);
+  explicit Server(ServerConfig config, SessionStore* sessions = nullptr);
+  /// A Server destroyed while serving a session counts as a lost connection.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
 
   // --- inputs ---
 
@@ -43,8 +57,12 @@ class Server {
   /// TLS; after a stream error or the closing handshake, the rest is ignored). Consumes nothing
   /// in awaiting_tls, tls_handoff and closed.
   std::size_t receive(std::string_view bytes);
-  /// The client's side of the transport ended.
+  /// The client's side of the transport ended. A resumable session hibernates (XEP-0198 §5),
+  /// unless a closing tag was sent; the store's now() starts its window.
   void receive_eof();
+  /// The transport died in both directions (a test's link was cut): as receive_eof(), and the
+  /// writes not yet taken are dropped, since they can no longer arrive.
+  void connection_lost();
   /// TLS is up (after <proceed/>, or before anything with direct TLS): `channel` is the
   /// server's view of the channel-binding data. Returns false (and changes nothing) in any
   /// phase other than tls_handoff and awaiting_tls.
@@ -58,6 +76,14 @@ class Server {
   /// Sends our closing tag (RFC 6120 §4.4) and waits for the client's. Returns false (nothing
   /// sent) when it was already sent, the stream is over, or TLS is being set up.
   bool close();
+  /// Sends a stanza of ours (serialised within the stream, e.g. `<message from='…'>…`): once
+  /// stream management is enabled it is counted and kept until the client acknowledges it
+  /// (XEP-0198 §4), and our <r/> follows every ServerConfig::sm_request_every stanzas. Not
+  /// rewritten. Returns false (nothing sent) unless the stream is online.
+  bool send_stanza(std::string xml);
+  /// Sends our <r/> (XEP-0198 §4). Returns false (nothing sent) unless the stream is online
+  /// with stream management enabled.
+  bool request_ack();
 
   // --- drains ---
 
@@ -93,6 +119,14 @@ class Server {
   /// SASL failures sent so far, and the reason of the last (e.g. "e=invalid-proof").
   std::size_t sasl_failures() const noexcept { return sasl_failures_; }
   const std::string& sasl_failure_reason() const noexcept { return sasl_failure_reason_; }
+  /// Whether stream management is enabled (or was resumed) on this connection and still runs.
+  bool sm_enabled() const noexcept { return sm_ != nullptr; }
+  /// The stream-management session this connection serves or served (null when none): still
+  /// readable after the connection ended.
+  const SmSession* sm_session() const { return sm_id_.empty() ? nullptr : store_->find(sm_id_); }
+  /// The store holding the sessions (the one given to the constructor, or our own).
+  SessionStore& sessions() noexcept { return *store_; }
+  const SessionStore& sessions() const noexcept { return *store_; }
   const ServerConfig& config() const noexcept { return config_; }
   /// The configuration, to change between calls (e.g. a new rewrite hook); a change applies
   /// from the next step that reads it. `entropy` and `parser_limits` are read once, by the
@@ -107,7 +141,10 @@ class Server {
   void handle(xml::ParseEvent event);
   void rewrite(ServerStep step, std::string& bytes);
   void write(ServerStep step, std::string bytes);
-  void fail_stream(StreamErrorCondition condition, std::string_view text);
+  /// `app_condition`: an application-specific condition element (RFC 6120 §4.9.4), written
+  /// after the text.
+  void fail_stream(StreamErrorCondition condition, std::string_view text,
+                   std::string_view app_condition = {});
   void reject(xml::Element element);
   void on_client_close();
   void on_client_error(xml::Element element);
@@ -132,6 +169,22 @@ class Server {
   void in_online(xml::Element element);
   void in_closing(xml::Element element);
   bool answer_session(xml::Element element);
+  static bool is_stanza(xml::Element element) noexcept;
+
+  // stream_management.cpp: XEP-0198
+  bool handle_sm(xml::Element element);
+  void sm_before_bind(xml::Element element);
+  void sm_online(xml::Element element);
+  void enable_sm(xml::Element enable);
+  void resume_sm(xml::Element resume);
+  void answer_request();
+  void take_ack(xml::Element ack);
+  bool check_ack(const SmSession& session, std::uint32_t h);
+  void sm_failed(std::string_view condition, std::optional<std::uint32_t> h);
+  void count_stanza(xml::Element element, const std::string& xml);
+  void transmit(std::string xml);
+  void sm_stream_over(bool lost);
+  void taken_over();
 
   static Handler handler_of(ServerPhase phase) noexcept;
 
@@ -141,6 +194,13 @@ class Server {
   xml::Arena arena_{512};  // trees we build to write, reset after each
   ServerPhase phase_;
   std::vector<std::string> writes_;
+  std::unique_ptr<SessionStore> own_store_;  // when no store was given
+  SessionStore* store_;
+
+  // Stream management on this connection (XEP-0198)
+  SmSession* sm_ = nullptr;               // the session served, while SM runs here
+  std::string sm_id_;                     // the id of the session served, kept after it ends
+  std::uint32_t sent_since_request_ = 0;  // stanzas sent since our last <r/>
 
   // This stream (forgotten at each restart)
   bool header_sent_ = false;              // our header for the current stream is out

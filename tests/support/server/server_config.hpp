@@ -45,6 +45,11 @@ enum class ServerStep : std::uint8_t {
   session_result,  ///< the answer to a legacy session request (RFC 3921 §3)
   stream_error,    ///< <stream:error/> and our closing tag (RFC 6120 §4.9.1.1)
   close,           ///< our closing tag alone (RFC 6120 §4.4)
+  sm_enabled,      ///< <enabled/> (XEP-0198 §3)
+  sm_failed,       ///< <failed/> to <enable/> or <resume/> (XEP-0198 §3, §5)
+  sm_resumed,      ///< <resumed/> (XEP-0198 §5); the stanzas re-sent after it are not steps
+  sm_ack,          ///< <a h/> answering the client's <r/> (XEP-0198 §4)
+  sm_request,      ///< our own <r/> (XEP-0198 §4)
 };
 
 std::string_view to_string(ServerPhase phase) noexcept;
@@ -109,6 +114,23 @@ struct ServerConfig {
   /// The resource the server assigns whatever the client asked for (RFC 6120 §7.7.2.2 lets it
   /// override); nullopt grants the requested one, or generates one when none was asked for.
   std::optional<std::string> assigned_resource;
+
+  // --- stream management (XEP-0198) ---
+  /// Offer <sm xmlns='urn:xmpp:sm:3'/> after authentication (XEP-0198 §2) and speak it: enable,
+  /// acks both ways, resumption through the Server's SessionStore. When false, elements of
+  /// urn:xmpp:sm:3 are not understood (recorded as stanzas once online, as before).
+  bool sm = false;
+  /// Allow resumption when the client asks for it (XEP-0198 §3); else <enabled/> carries no id
+  /// and <resume/> is answered with <failed><feature-not-implemented/></failed> (§5).
+  bool sm_resume = true;
+  /// How long a lost session hibernates: the `max` of <enabled/>, lowered to the client's
+  /// preferred `max` when it asks for less (XEP-0198 §3).
+  std::uint32_t sm_max_resume_seconds = 300;
+  /// The `location` of <enabled/> for resumable sessions (XEP-0198 §3); empty: none.
+  std::string sm_location;
+  /// Send our own <r/> after every this many stanzas sent with send_stanza() (and after the
+  /// stanzas re-sent on resumption); 0: only when request_ack() is called (XEP-0198 §4).
+  std::uint32_t sm_request_every = 0;
 
   // --- the shape of the output ---
   /// Write our header and the features as two writes (as ejabberd does) instead of one
