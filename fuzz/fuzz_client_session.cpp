@@ -483,6 +483,12 @@ std::string describe(const Event& e) {
           return "StreamErrorSent " + std::string(xmpp::to_string(ev.error.condition));
         } else if constexpr (std::is_same_v<T, event::StreamErrorReceived>) {
           return "StreamErrorReceived " + std::string(xmpp::to_string(ev.error.condition));
+        } else if constexpr (std::is_same_v<T, event::Acked>) {
+          return "Acked " + std::to_string(ev.stanzas.size());
+        } else if constexpr (std::is_same_v<T, event::Unconfirmed>) {
+          return "Unconfirmed " + std::to_string(ev.stanzas.size()) + ": " + ev.reason;
+        } else if constexpr (std::is_same_v<T, event::LinkDead>) {
+          return "LinkDead " + std::to_string(ev.silent_for.count());
         } else {
           return "Closed " + std::string(xmpp::to_string(ev.reason)) + ": " + ev.detail;
         }
@@ -1355,6 +1361,18 @@ class Session {
           } else if constexpr (std::is_same_v<T, event::StreamErrorReceived>) {
             return "StreamErrorReceived " + std::string(xmpp::to_string(ev.error.condition)) + " " +
                    ev.error.see_other_host;
+          } else if constexpr (std::is_same_v<T, event::Acked>) {
+            std::string out = "Acked";
+            for (const auto& u : ev.stanzas)
+              out += " " + std::to_string(u.sequence) + "/" + std::to_string(u.tag);
+            return out;
+          } else if constexpr (std::is_same_v<T, event::Unconfirmed>) {
+            std::string out = "Unconfirmed";
+            for (const auto& u : ev.stanzas)
+              out += " " + std::to_string(u.sequence) + "/" + std::to_string(u.tag);
+            return out;
+          } else if constexpr (std::is_same_v<T, event::LinkDead>) {
+            return "LinkDead";
           } else {
             return "Closed " + std::string(xmpp::to_string(ev.reason));
           }

@@ -10,6 +10,7 @@
 #include "xmpp/engine.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/stream_features.hpp"
+#include "xmpp/stream_management_state.hpp"
 #include "xmpp/xml/element.hpp"
 
 namespace xmpp {
@@ -25,6 +26,8 @@ enum class ClientPhase : std::uint8_t {
   tls_handoff,           ///< `<proceed/>` received; the transport belongs to TLS until
                          ///< tls_established()
   authenticating,        ///< `<auth/>` sent; SASL challenges and responses
+  resuming,              ///< `<resume/>` sent (XEP-0198 §5); waiting for `<resumed/>` or
+                         ///< `<failed/>`; nothing else goes out meanwhile
   binding,               ///< the bind request is out (RFC 6120 §7)
   establishing_session,  ///< the legacy session request is out (RFC 3921 §3)
   online,                ///< stanzas flow both ways
@@ -73,6 +76,24 @@ std::string_view to_string(ClientPhase phase) noexcept;
 /// single space goes out once online when no output was produced during a whole
 /// keepalive_interval (so the gap between two outputs is at most twice the interval).
 ///
+/// ## Stream management (XEP-0198) and reconnecting
+/// With ClientConfig::stream_management.enable (the default) and a server offering `<sm/>`, the
+/// engine sends `<enable resume='true'/>` right after binding and goes Online at once (stanzas
+/// sent before `<enabled/>` are tracked too). From then on every stanza given to send() is
+/// reported exactly once: in an Acked event when the server acknowledged it, or in an Unconfirmed
+/// event when that became impossible (the session ended for good, or resumption failed). The
+/// engine answers `<r/>` itself and asks for acknowledgements by StreamManagementConfig's policy.
+///
+/// When the transport is lost (receive_eof, or a LinkDead event) the engine reports
+/// Closed{connection_lost} but keeps a resumable session: call connect() again on a new transport
+/// (a ReconnectPolicy says when). After TLS and SASL the engine sends `<resume/>` instead of
+/// binding; on `<resumed/>` it re-sends what the server had not acknowledged, in order, and
+/// reports Online{resumed=true}; on `<failed/>` it hands those stanzas back (Unconfirmed), binds
+/// afresh, enables again and reports Online{resumed=false}. Between the loss and the answer,
+/// send() keeps accepting stanzas into the queue (they go out after `<resumed/>`). To give up
+/// a kept session instead, call abandon_session(). save_stream_management() and
+/// restore_stream_management() carry a session across a restart of the application.
+///
 /// Not thread-safe: one thread (or strand) drives a Client. Movable, not copyable.
 class Client {
  public:
@@ -103,18 +124,39 @@ class Client {
 
   // -- Commands ---------------------------------------------------------------------------------
 
-  /// Starts the session: sends the stream header (or, for TlsPolicy::direct, waits for
-  /// tls_established()). invalid_state unless idle; invalid_config when validate() fails.
+  /// Starts a session on a new transport: sends the stream header (or, for TlsPolicy::direct,
+  /// waits for tls_established()). Allowed when idle, and after Closed to connect again: then
+  /// output not yet consumed from the previous connection is discarded (it can no longer be
+  /// written) and, when a stream management session is resumable, the engine resumes it (see
+  /// above). invalid_state in any other phase; invalid_config when validate() fails.
   CommandStatus connect(TimePoint now);
   /// Queues a top-level element (a stanza: `<message/>`, `<presence/>`, `<iq/>` in
   /// jabber:client, or another application element such as a CSI nonza). The element is
   /// serialised at once; the caller's tree is not kept. See SendStatus for the refusals.
-  SendStatus send(xml::Element element);
+  ///
+  /// With stream management active, a stanza (not a nonza) is also kept in the unacknowledged
+  /// queue with `tag` (the caller's correlation value, returned in Acked / Unconfirmed) until the
+  /// server acknowledges it. While a resumable session is disconnected or resuming, stanzas are
+  /// accepted into that queue only (ok) and written after `<resumed/>`; nonzas are refused
+  /// (not_online).
+  SendStatus send(xml::Element element, std::uint64_t tag = 0);
   /// Closes gracefully: sends `</stream:stream>` and waits (NegotiationTimeouts::close) for the
   /// peer's. Stanzas still arriving meanwhile are delivered. invalid_state before connect(),
   /// while closing and after Closed.
   CommandStatus close(TimePoint now);
-
+  /// Gives up a stream management session kept for resumption (phase closed or idle): every
+  /// stanza still unacknowledged is handed back in an Unconfirmed event, and the next connect()
+  /// starts a new session. invalid_state when there is no such session or while connected.
+  CommandStatus abandon_session();
+  /// The stream management state (counters, unacknowledged queue, SM-ID, location) to store,
+  /// for restore_stream_management() in a later process. Timestamps are saved relative to `now`.
+  std::string save_stream_management(TimePoint now) const;
+  /// Adopts a saved stream management state before connect() (phase idle only), so that the
+  /// session resumes. `downtime` is the wall-clock time since it was saved (zero when unknown).
+  /// invalid_input when the bytes are refused (`error` says why; nothing changed); a restored
+  /// state that can no longer be resumed hands its stanzas back (Unconfirmed) at once.
+  CommandStatus restore_stream_management(std::string_view bytes, Duration downtime, TimePoint now,
+                                          sm::RestoreError* error = nullptr);
   // -- Drains -----------------------------------------------------------------------------------
 
   /// Bytes to write to the transport: the longest contiguous run at the head of the queue (call
@@ -147,7 +189,13 @@ class Client {
   /// `<auth/>` went out); nothing before one was chosen.
   std::optional<sasl::Mechanism> mechanism() const noexcept;
   const ClientConfig& config() const noexcept;
-
+  /// The stream management state (XEP-0198): whether it is enabled and resumable, the SM-ID,
+  /// the server's preferred reconnect `location()`, counters and the unacknowledged queue.
+  /// Valid as long as the engine; changes with every input and command.
+  const sm::StreamManagementState& stream_management() const noexcept;
+  /// True when a stream management session is kept for resumption: connect() will try
+  /// `<resume/>`, and send() queues stanzas for it.
+  bool resumption_pending() const noexcept;
   /// Heap bytes the engine holds (parser, buffers, queues, state), for memory accounting.
   std::size_t heap_bytes() const noexcept;
   /// Gives back memory kept for reuse (parser element arena, empty output block, event storage).

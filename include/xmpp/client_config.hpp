@@ -10,6 +10,7 @@
 #include "xmpp/engine.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/sasl.hpp"
+#include "xmpp/stream_management.hpp"
 
 namespace xmpp {
 
@@ -49,7 +50,8 @@ struct NegotiationTimeouts {
   Duration tls_handshake = std::chrono::seconds(30);
   /// From `<auth/>` to `<success/>` or `<failure/>` (the whole exchange).
   Duration authentication = std::chrono::seconds(30);
-  /// From the bind (or legacy session) request to its result.
+  /// From the bind (or legacy session) request, or from `<resume/>` (XEP-0198 §5), to its
+  /// result.
   Duration bind = std::chrono::seconds(30);
   /// From close() to the peer's closing tag.
   Duration close = std::chrono::seconds(10);
@@ -66,6 +68,9 @@ enum class ConfigError : std::uint8_t {
   invalid_limits,        ///< a limit is zero, or max_send_bytes exceeds max_output_bytes
   invalid_scram_policy,  ///< ScramPolicy out of range (iterations, nonce size)
   missing_credentials,   ///< a mechanism needing a password has neither password nor SCRAM keys
+  /// `stream_management` fails its own validate(), or (when enabled) its queue does not fit
+  /// `limits` (StreamManagementConfig::max_unacked_bytes).
+  invalid_stream_management,
 };
 
 std::string_view to_string(ConfigError error) noexcept;
@@ -101,6 +106,9 @@ struct ClientConfig {
   /// else was sent for this long (at most twice this long, see Client). Zero disables it.
   Duration keepalive_interval = std::chrono::seconds(60);
   EngineLimits limits;
+  /// Stream management (XEP-0198): acknowledgements, the bounded unacknowledged queue,
+  /// resumption.
+  StreamManagementConfig stream_management;
   /// The application's CSPRNG (SCRAM nonces, request ids). Tests pass a seeded one.
   sasl::Entropy entropy;
 };

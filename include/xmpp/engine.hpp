@@ -13,6 +13,7 @@
 #include "xmpp/jid.hpp"
 #include "xmpp/sasl.hpp"
 #include "xmpp/stream_error.hpp"
+#include "xmpp/stream_management.hpp"
 #include "xmpp/xml/element.hpp"
 #include "xmpp/xml/limits.hpp"
 
@@ -67,6 +68,7 @@ enum class CommandStatus : std::uint8_t {
   ok,
   invalid_state,   ///< not allowed in the current phase (see the function's doc)
   invalid_config,  ///< connect(): the configuration is unusable (see validate())
+  invalid_input,   ///< bytes given to the engine were refused (e.g. a damaged saved state)
 };
 
 std::string_view to_string(CommandStatus status) noexcept;
@@ -74,10 +76,13 @@ std::string_view to_string(CommandStatus status) noexcept;
 /// The result of send(). Every value other than ok means nothing was queued and nothing changed.
 enum class SendStatus : std::uint8_t {
   ok,
-  /// The session is not online (not yet, or no longer). Wait for the Online event.
+  /// The session is not online (not yet, or no longer) and no stream management session is
+  /// waiting to be resumed. Wait for the Online event.
   not_online,
-  /// The output buffer cannot take the stanza now: write out what output() holds, then retry.
-  /// The engine never blocks and never drops a stanza it accepted.
+  /// The output buffer, or the queue of stanzas awaiting the server's acknowledgement
+  /// (StreamManagementConfig::max_unacked_*), cannot take the stanza now: write out what
+  /// output() holds, or wait for an Acked event, then retry. The engine never blocks and never
+  /// drops a stanza it accepted.
   would_block,
   /// The element is not a valid top-level element for this stream: it is null, or it is in a
   /// namespace the engine itself speaks on the stream (streams, TLS, SASL, bind, session, stream
@@ -216,9 +221,11 @@ struct StreamErrorReceived {
   StreamError error;
 };
 
-/// The session is over; the last event an engine reports. Write out the remaining output, then
-/// close the transport. A new session needs a new engine (or, with stream management, the
-/// engine's resumption entry points).
+/// The session is over; the last event an engine reports for this connection. Write out the
+/// remaining output, then close the transport. A client may connect() again on a new transport:
+/// with a resumable stream management session (Client::stream_management()) it resumes, otherwise
+/// it starts a new session; stanzas that can no longer be confirmed were handed back in an
+/// Unconfirmed event before this one.
 struct Closed {
   CloseReason reason = CloseReason::peer_closed;
   /// A specific human-readable explanation (e.g. which step timed out).
@@ -227,8 +234,8 @@ struct Closed {
 
 }  // namespace event
 
-using Event =
-    std::variant<event::Authenticated, event::AuthenticationFailed, event::Online, event::Stanza,
-                 event::StreamErrorSent, event::StreamErrorReceived, event::Closed>;
+using Event = std::variant<event::Authenticated, event::AuthenticationFailed, event::Online,
+                           event::Stanza, event::StreamErrorSent, event::StreamErrorReceived,
+                           event::Closed, event::Acked, event::Unconfirmed, event::LinkDead>;
 
 }  // namespace xmpp

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,9 +38,11 @@ struct StreamManagementConfig {
   /// Stanzas sent and not yet acknowledged. At least 1 and below 2^31, so that an `h` can always
   /// be told apart from a stale one with serial-number arithmetic (RFC 1982).
   std::size_t max_unacked_stanzas = 1000;
-  /// Serialised bytes of those stanzas. Must be at least EngineLimits::max_send_bytes, or a
-  /// stanza of the largest allowed size could never be sent.
-  std::size_t max_unacked_bytes = 1024 * 1024;
+  /// Serialised bytes of those stanzas. At least EngineLimits::max_send_bytes (or a stanza of
+  /// the largest allowed size could never be sent), and at most half of
+  /// EngineLimits::max_output_bytes minus kEngineOutputReserve: after `<resumed/>` the whole
+  /// queue is written again at once (checked by validate(const ClientConfig&)).
+  std::size_t max_unacked_bytes = 256 * 1024;
 
   // -- When to ask for an acknowledgement (`<r/>`, XEP-0198 §4) ---------------------------------
 
@@ -58,6 +61,10 @@ struct StreamManagementConfig {
   /// `<delay/>` stamp of their original send time (XEP-0198 §4 recommends the stamp) instead of
   /// handing them back to the application in event::Unconfirmed.
   bool resend_unconfirmed_with_delay = false;
+  /// The application's UTC clock, read only to stamp those re-sent stanzas (XEP-0203 needs UTC;
+  /// the engine's own time is steady_clock, which has no calendar). Required with
+  /// resend_unconfirmed_with_delay, unused otherwise. Tests pass a fixed one.
+  std::function<std::chrono::system_clock::time_point()> wall_clock;
 };
 
 /// Why a StreamManagementConfig is unusable.
@@ -66,6 +73,7 @@ enum class StreamManagementConfigError : std::uint8_t {
   invalid_max_resume,      ///< max_resume_seconds is 0
   invalid_queue_limits,    ///< max_unacked_stanzas is 0 or at least 2^31, or max_unacked_bytes is 0
   invalid_request_policy,  ///< a negative duration, or ack_timeout not positive
+  missing_wall_clock,      ///< resend_unconfirmed_with_delay without a wall_clock
 };
 
 std::string_view to_string(StreamManagementConfigError error) noexcept;
@@ -105,11 +113,14 @@ struct Acked {
 /// first, to re-send or report (XEP-0198 §4).
 struct Unconfirmed {
   std::vector<UnackedStanza> stanzas;
+  /// Why they could not be confirmed (e.g. "resumption failed: item-not-found").
+  std::string reason;
 };
 
 /// An acknowledgement request went unanswered for StreamManagementConfig::ack_timeout: the link is
-/// dead even though the transport has not noticed. Close the transport and reconnect (the session
-/// stays resumable).
+/// dead even though the transport has not noticed. A Closed{connection_lost} follows at once (no
+/// closing tag is sent, so that the session stays resumable): close the transport and connect
+/// again to resume.
 struct LinkDead {
   /// How long the server has been silent.
   Duration silent_for{};

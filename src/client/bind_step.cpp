@@ -140,15 +140,22 @@ stream::Flow Client::Impl::on_session_result(xml::Element element) {
   return go_online();
 }
 
-// Stream management (XEP-0198) enables or resumes here, between binding and Online.
+// A new session is ready. Stream management (XEP-0198 §3) is enabled first, without waiting for
+// <enabled/>: the application may send at once and its stanzas are tracked from <enable/> on.
+// (A resumed session goes online in on_sm_resumed() instead.)
 stream::Flow Client::Impl::go_online() {
   enter(ClientPhase::online);
   core.start_keepalive(now, config.keepalive_interval);
+  enable_stream_management();
+  if (core.closed()) return stream::Flow::proceed;
   core.push_event(event::Online{*bound_jid, false});
   return stream::Flow::proceed;
 }
 
 stream::Flow Client::Impl::on_stanza(xml::Element element) {
+  // XEP-0198 §4: a stanza counts once it is complete (the parser yields only complete ones) and
+  // only after <enabled/> (or <resumed/>).
+  if (sm_mode == SmMode::active) sm.on_inbound_stanza();
   core.push_stanza(element);
   return stream::Flow::proceed;
 }

@@ -8,19 +8,10 @@
 namespace xmpp {
 namespace {
 
-constexpr std::array<std::string_view, 12> kPhaseNames = {
-    "idle",
-    "awaiting_tls",
-    "awaiting_stream",
-    "awaiting_features",
-    "starttls_requested",
-    "tls_handoff",
-    "authenticating",
-    "binding",
-    "establishing_session",
-    "online",
-    "closing",
-    "closed",
+constexpr std::array<std::string_view, 13> kPhaseNames = {
+    "idle",        "awaiting_tls",   "awaiting_stream", "awaiting_features", "starttls_requested",
+    "tls_handoff", "authenticating", "resuming",        "binding",           "establishing_session",
+    "online",      "closing",        "closed",
 };
 
 }  // namespace
@@ -34,7 +25,15 @@ std::string_view to_string(ClientPhase phase) noexcept {
 // Impl helpers
 
 Client::Impl::Impl(ClientConfig cfg)
-    : config(std::move(cfg)), core(stream::StreamKind::client, config.limits) {}
+    : config(std::move(cfg)),
+      core(stream::StreamKind::client, config.limits),
+      sm(sm::QueueLimits::of(config.stream_management)) {
+  core.set_handler(this);
+}
+
+bool is_stanza(xml::Element element) noexcept {
+  return classify(element) == ClientInput::stanza;
+}
 
 ClientPhase Client::Impl::current_phase() const noexcept {
   return core.closed() ? ClientPhase::closed : phase;
@@ -77,6 +76,7 @@ void Client::Impl::enter(ClientPhase next) {
       break;
     case ClientPhase::binding:
     case ClientPhase::establishing_session:
+    case ClientPhase::resuming:
       limit = t.bind;
       break;
     case ClientPhase::awaiting_features:
@@ -126,6 +126,7 @@ ReceiveResult Client::receive(std::string_view bytes, TimePoint now) {
       break;
   }
   s.now = now;
+  if (!bytes.empty()) s.last_received_at = now;
   s.core.begin_input();
   return s.core.receive(bytes, s);
 }
@@ -163,9 +164,14 @@ CommandStatus Client::tls_established(const TlsInfo& info, TimePoint now) {
 
 CommandStatus Client::connect(TimePoint now) {
   Impl& s = *impl_;
-  if (s.current_phase() != ClientPhase::idle) return CommandStatus::invalid_state;
+  const ClientPhase phase = s.current_phase();
+  if (phase != ClientPhase::idle && phase != ClientPhase::closed) {
+    return CommandStatus::invalid_state;
+  }
   if (validate(s.config) != ConfigError::ok) return CommandStatus::invalid_config;
+  if (phase == ClientPhase::closed) s.reset_connection();
   s.now = now;
+  s.last_received_at = now;
   // XEP-0368: with direct TLS nothing is sent before the handshake.
   if (s.config.tls == TlsPolicy::direct) {
     s.enter(ClientPhase::awaiting_tls);
@@ -175,10 +181,19 @@ CommandStatus Client::connect(TimePoint now) {
   return CommandStatus::ok;
 }
 
-SendStatus Client::send(xml::Element element) {
+SendStatus Client::send(xml::Element element, std::uint64_t tag) {
   Impl& s = *impl_;
-  if (s.current_phase() != ClientPhase::online) return SendStatus::not_online;
-  return s.core.send(element);
+  const bool stanza = element && is_stanza(element);
+  if (s.current_phase() == ClientPhase::online) {
+    // XEP-0198 §4: only stanzas are counted and kept; nonzas (CSI, ...) just go out.
+    if (stanza && (s.sm_mode == SmMode::enabling || s.sm_mode == SmMode::active)) {
+      return s.send_tracked(element, tag);
+    }
+    return s.core.send(element);
+  }
+  // A session waiting for resumption keeps accepting stanzas; they go out after <resumed/>.
+  if (stanza && s.sm_mode == SmMode::parked) return s.send_tracked(element, tag);
+  return SendStatus::not_online;
 }
 
 CommandStatus Client::close(TimePoint now) {
@@ -194,8 +209,45 @@ CommandStatus Client::close(TimePoint now) {
     s.core.finish(CloseReason::local_close, "closed before a stream was open");
     return CommandStatus::ok;
   }
+  s.write_final_ack();
+  if (s.core.closed()) return CommandStatus::ok;
   s.core.begin_close(now + s.config.timeouts.close);
   s.phase = ClientPhase::closing;
+  return CommandStatus::ok;
+}
+
+CommandStatus Client::abandon_session() {
+  Impl& s = *impl_;
+  const ClientPhase phase = s.current_phase();
+  if ((phase != ClientPhase::closed && phase != ClientPhase::idle) || s.sm_mode != SmMode::parked) {
+    return CommandStatus::invalid_state;
+  }
+  s.end_stream_management("the application abandoned the session");
+  return CommandStatus::ok;
+}
+
+std::string Client::save_stream_management(TimePoint now) const {
+  return impl_->sm.save(now);
+}
+
+CommandStatus Client::restore_stream_management(std::string_view bytes, Duration downtime,
+                                                TimePoint now, sm::RestoreError* error) {
+  Impl& s = *impl_;
+  if (s.current_phase() != ClientPhase::idle || s.sm_mode != SmMode::off) {
+    if (error) *error = sm::RestoreError::ok;
+    return CommandStatus::invalid_state;
+  }
+  const sm::RestoreContext context{now, downtime, sm::QueueLimits::of(s.config.stream_management)};
+  auto restored = sm::StreamManagementState::restore(bytes, context, error);
+  if (!restored) return CommandStatus::invalid_input;
+  s.now = now;
+  s.sm = std::move(*restored);
+  // A state saved while connected lost its link when the process ended, at the latest.
+  s.sm.on_link_lost(now - downtime);
+  s.sm_mode = SmMode::parked;
+  if (!s.sm.can_resume(now)) {
+    s.end_stream_management("the restored session can no longer be resumed");
+  }
   return CommandStatus::ok;
 }
 
@@ -239,6 +291,12 @@ std::optional<sasl::Mechanism> Client::mechanism() const noexcept {
 const ClientConfig& Client::config() const noexcept {
   return impl_->config;
 }
+const sm::StreamManagementState& Client::stream_management() const noexcept {
+  return impl_->sm;
+}
+bool Client::resumption_pending() const noexcept {
+  return impl_->sm_mode == SmMode::parked;
+}
 
 std::size_t Client::heap_bytes() const noexcept {
   const Impl& s = *impl_;
@@ -253,6 +311,9 @@ std::size_t Client::heap_bytes() const noexcept {
   bytes += s.features.mechanisms.capacity() * sizeof(std::string);
   for (const auto& m : s.features.mechanisms)
     bytes += heap(m);
+  bytes += heap(s.sm.id()) + heap(s.sm.location()) + heap(s.sm.bound_jid());
+  for (const UnackedStanza& u : s.sm.unacked())
+    bytes += sizeof(UnackedStanza) + heap(u.bytes) + heap(u.id);
   return bytes;
 }
 

@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::array<std::string_view, 4> kTlsPolicyNames = {"required", "direct", "optional",
                                                              "disabled"};
-constexpr std::array<std::string_view, 9> kConfigErrorNames = {
+constexpr std::array<std::string_view, 10> kConfigErrorNames = {
     "ok",
     "no SASL mechanism allowed",
     "no entropy function",
@@ -21,6 +21,7 @@ constexpr std::array<std::string_view, 9> kConfigErrorNames = {
     "a limit is zero, or max_send_bytes leaves no room in max_output_bytes",
     "the SCRAM policy is out of range",
     "a mechanism needs a password or SCRAM keys and there are none",
+    "the stream management configuration is invalid or its queue does not fit the limits",
 };
 
 bool needs_secret(sasl::Mechanism m) noexcept {
@@ -64,6 +65,17 @@ ConfigError validate(const ClientConfig& config) {
   if (only_secret_mechanisms && config.credentials.password.empty() &&
       !config.credentials.scram_keys) {
     return ConfigError::missing_credentials;
+  }
+  const StreamManagementConfig& sm = config.stream_management;
+  if (validate(sm) != StreamManagementConfigError::ok) {
+    return ConfigError::invalid_stream_management;
+  }
+  // After <resumed/> the whole queue is written at once, into an output buffer that receive()
+  // keeps below half full; and the largest stanza send() accepts must fit the queue.
+  if (sm.enable &&
+      (sm.max_unacked_bytes < config.limits.max_send_bytes ||
+       sm.max_unacked_bytes + kEngineOutputReserve > config.limits.max_output_bytes / 2)) {
+    return ConfigError::invalid_stream_management;
   }
   return ConfigError::ok;
 }

@@ -8,10 +8,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sasl/authenticator.hpp"
 #include "stream/stream_core.hpp"
 #include "xmpp/client.hpp"
+#include "xmpp/stream_management_state.hpp"
 
 namespace xmpp {
 
@@ -24,11 +26,27 @@ enum class ClientInput : std::uint8_t {
   sasl_success,    ///< <success .../>
   sasl_failure,    ///< <failure .../>
   stanza,          ///< <message/>, <presence/>, <iq/> in jabber:client
+  sm_enabled,      ///< <enabled xmlns='urn:xmpp:sm:3'/>
+  sm_resumed,      ///< <resumed/>
+  sm_failed,       ///< <failed/>
+  sm_ack,          ///< <a/>
+  sm_request,      ///< <r/>
   other,           ///< anything else
+};
+
+/// Where stream management (XEP-0198) stands, across connections.
+enum class SmMode : std::uint8_t {
+  off,       ///< not used on this session: stanzas are not tracked
+  enabling,  ///< `<enable/>` sent: stanzas are tracked, `<enabled/>` or `<failed/>` awaited
+  active,    ///< `<enabled/>` or `<resumed/>` arrived: counting both ways
+  parked,    ///< the link was lost with a resumable session: stanzas are queued, not written,
+             ///< until `<resumed/>` (or handed back on `<failed/>`)
 };
 
 /// Which of the table's inputs `element` is.
 ClientInput classify(xml::Element element) noexcept;
+/// A `<message/>`, `<presence/>` or `<iq/>` in jabber:client: what XEP-0198 counts.
+bool is_stanza(xml::Element element) noexcept;
 
 struct Client::Impl final : stream::StreamHandler {
   explicit Impl(ClientConfig config);
@@ -69,6 +87,41 @@ struct Client::Impl final : stream::StreamHandler {
   stream::Flow go_online();
   stream::Flow on_stanza(xml::Element element);
 
+  // -- Stream management (sm_step.cpp) ---------------------------------------------------------
+  /// After SASL, with a session kept for resumption: `<resume/>` (XEP-0198 §5), or the hand-back
+  /// when resuming is impossible; true when the step was taken (resuming or session ended).
+  bool try_resumption();
+  /// Gives up resuming (impossible, or `<failed/>`): the queue is handed back (or kept for the
+  /// re-send with a delay stamp) and the next steps bind and enable afresh.
+  void abandon_resumption(std::string_view reason);
+  /// `<enable/>` after binding when configured and offered (XEP-0198 §3).
+  void enable_stream_management();
+  stream::Flow on_sm_enabled(xml::Element element);
+  stream::Flow on_sm_resumed(xml::Element element);
+  stream::Flow on_sm_failed(xml::Element element);
+  stream::Flow on_sm_ack(xml::Element element);
+  stream::Flow on_sm_request(xml::Element element);
+  /// send() for a stanza while stream management tracks stanzas (enabling, active, parked).
+  SendStatus send_tracked(xml::Element element, std::uint64_t tag);
+  /// Applies an `h` (from `<a/>`, `<resumed/>` or `<failed/>`): Acked for what it covers; a
+  /// protocol error (false) when it is too high or goes backwards (XEP-0198 §6).
+  bool apply_h(std::uint32_t h, bool trim);
+  /// Queues Unconfirmed for `stanzas` (nothing when empty).
+  void hand_back(std::vector<UnackedStanza> stanzas, std::string_view reason);
+  /// Ends stream management for good: everything unconfirmed is handed back, state reset.
+  void end_stream_management(std::string_view reason);
+  /// Sends `<r/>` when the request policy says so (XEP-0198 §4, at most one outstanding).
+  void maybe_request_ack();
+  void send_ack_request();
+  /// Re-arms Timer::ack_request from the policy and the queue.
+  void arm_ack_request_timer();
+  /// close(): the final `<a h/>` (and an `<r/>` for what is unacknowledged) before the closing
+  /// tag (XEP-0198 §4).
+  void write_final_ack();
+  void on_timer(stream::Timer timer, TimePoint now) override;
+  void on_session_end(CloseReason reason) override;
+  /// Forgets the previous connection before connect() starts another.
+  void reset_connection();
   // -- Shared helpers --------------------------------------------------------------------------
   /// Opens a new stream in our direction (RFC 6120 §4.7), expecting the server's header next.
   bool open_stream();
@@ -97,6 +150,16 @@ struct Client::Impl final : stream::StreamHandler {
   std::optional<sasl::Mechanism> mechanism;
   std::string pending_request_id;  ///< the bind or session request awaiting its result
   std::optional<Jid> bound_jid;
+
+  // Stream management (XEP-0198): the session state survives connections.
+  sm::StreamManagementState sm;
+  SmMode sm_mode = SmMode::off;
+  bool ack_requested = false;          ///< an `<r/>` is outstanding
+  std::size_t sent_since_request = 0;  ///< stanzas sent since the last `<r/>`
+  TimePoint last_ack_at{};             ///< the last `<a/>` (or enabling/resuming): idle probe base
+  TimePoint last_received_at{};        ///< the last bytes from the server (LinkDead)
+  /// After a failed resumption with resend_unconfirmed_with_delay: re-sent after `<enable/>`.
+  std::vector<UnackedStanza> to_resend;
 };
 
 }  // namespace xmpp

@@ -29,10 +29,17 @@ constexpr std::array kTransitions = {
   Transition{ClientPhase::authenticating,       ClientInput::sasl_challenge, &Client::Impl::on_sasl_challenge}, // authenticating | closed
   Transition{ClientPhase::authenticating,       ClientInput::sasl_success,   &Client::Impl::on_sasl_success},   // awaiting_stream | closed
   Transition{ClientPhase::authenticating,       ClientInput::sasl_failure,   &Client::Impl::on_sasl_failure},   // closed
+  Transition{ClientPhase::resuming,             ClientInput::sm_resumed,     &Client::Impl::on_sm_resumed},     // online | closed
+  Transition{ClientPhase::resuming,             ClientInput::sm_failed,      &Client::Impl::on_sm_failed},      // binding | closed
   Transition{ClientPhase::binding,              ClientInput::stanza,         &Client::Impl::on_bind_result},    // establishing_session | online | closed
   Transition{ClientPhase::establishing_session, ClientInput::stanza,         &Client::Impl::on_session_result}, // online | closed
   Transition{ClientPhase::online,               ClientInput::stanza,         &Client::Impl::on_stanza},         // online
+  Transition{ClientPhase::online,               ClientInput::sm_enabled,     &Client::Impl::on_sm_enabled},     // online | closed
+  Transition{ClientPhase::online,               ClientInput::sm_failed,      &Client::Impl::on_sm_failed},      // online | closed
+  Transition{ClientPhase::online,               ClientInput::sm_ack,         &Client::Impl::on_sm_ack},         // online | closed
+  Transition{ClientPhase::online,               ClientInput::sm_request,     &Client::Impl::on_sm_request},     // online | closed
   Transition{ClientPhase::closing,              ClientInput::stanza,         &Client::Impl::on_stanza},         // closing
+  Transition{ClientPhase::closing,              ClientInput::sm_ack,         &Client::Impl::on_sm_ack},         // closing | closed
 };
 // The stream header itself is the one input outside the table: the parser yields it exactly
 // once per stream, and every restart puts the session in awaiting_stream
@@ -52,6 +59,12 @@ ClientInput classify(xml::Element element) noexcept {
   } else if (ns == stream::kTlsNamespace) {
     if (name == "proceed") return ClientInput::tls_proceed;
     if (name == "failure") return ClientInput::tls_failure;
+  } else if (ns == stream::kSmNamespace) {
+    if (name == "a") return ClientInput::sm_ack;
+    if (name == "r") return ClientInput::sm_request;
+    if (name == "enabled") return ClientInput::sm_enabled;
+    if (name == "resumed") return ClientInput::sm_resumed;
+    if (name == "failed") return ClientInput::sm_failed;
   } else if (ns == sasl::kNamespace) {
     if (name == "challenge") return ClientInput::sasl_challenge;
     if (name == "success") return ClientInput::sasl_success;
@@ -120,6 +133,8 @@ stream::Flow Client::Impl::on_features(xml::Element element) {
     }
   }
   if (!authenticated) return start_authentication();
+  // XEP-0198 §5: a kept session is resumed instead of binding a new one.
+  if (try_resumption()) return stream::Flow::proceed;
   if (!features.bind) {
     // RFC 6120 §7.2: the server must offer binding after SASL.
     core.fail_protocol(StreamErrorCondition::undefined_condition,

@@ -14,6 +14,8 @@ std::string_view to_string(StreamManagementConfigError error) noexcept {
       return "invalid_queue_limits";
     case StreamManagementConfigError::invalid_request_policy:
       return "invalid_request_policy";
+    case StreamManagementConfigError::missing_wall_clock:
+      return "missing_wall_clock";
   }
   return "unknown";
 }
@@ -32,6 +34,9 @@ StreamManagementConfigError validate(const StreamManagementConfig& config) noexc
   if (config.request_after < Duration::zero() || config.idle_request_interval < Duration::zero() ||
       config.ack_timeout <= Duration::zero()) {
     return StreamManagementConfigError::invalid_request_policy;
+  }
+  if (config.resend_unconfirmed_with_delay && !config.wall_clock) {
+    return StreamManagementConfigError::missing_wall_clock;
   }
   return StreamManagementConfigError::ok;
 }

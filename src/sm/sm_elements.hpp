@@ -14,17 +14,11 @@
 
 #include "xmpp/stream_error.hpp"
 #include "xmpp/stream_management.hpp"
+#include "xmpp/stream_management_state.hpp"
 #include "xmpp/xml/arena.hpp"
 #include "xmpp/xml/element.hpp"
 
 namespace xmpp::sm {
-
-/// Longest SM-ID accepted. XEP-0198 §5 says an SM-ID SHOULD NOT be longer than 4000 bytes;
-/// servers use a few dozen, and the id is kept, saved and echoed in `<resume previd/>`, so a much
-/// smaller bound is enforced.
-inline constexpr std::size_t kMaxIdBytes = 1024;
-/// Longest `location` accepted (a host and a port, XEP-0198 §3).
-inline constexpr std::size_t kMaxLocationBytes = 1024;
 
 /// A reader's answer: the value, or why the element was refused.
 template <class T>
@@ -34,18 +28,6 @@ struct Parsed {
   std::string_view error;
 
   explicit operator bool() const noexcept { return value.has_value(); }
-};
-
-/// `<enabled/>` (XEP-0198 §3, §5).
-struct Enabled {
-  /// The SM-ID; empty when the server sent none (then resumption is impossible).
-  std::string id;
-  /// Whether the server allows resumption.
-  bool resume = false;
-  /// The server's maximum resumption time in seconds, when it said.
-  std::optional<std::uint32_t> max;
-  /// The preferred reconnection address ("host", "host:port", "[v6]:port"); empty when none.
-  std::string location;
 };
 
 /// `<resumed/>` (XEP-0198 §5).

@@ -7,7 +7,9 @@
 
 #include "sm/crc32.hpp"
 #include "sm/sequence.hpp"
-#include "sm/sm_state.hpp"
+#include "sm/sm_elements.hpp"
+#include "xmpp/jid.hpp"
+#include "xmpp/stream_management_state.hpp"
 
 namespace xmpp::sm {
 namespace {
@@ -158,6 +160,8 @@ std::string_view to_string(RestoreError error) noexcept {
       return "location_too_long";
     case RestoreError::bad_location:
       return "bad_location";
+    case RestoreError::bad_jid:
+      return "bad_jid";
     case RestoreError::inconsistent_session:
       return "inconsistent_session";
     case RestoreError::too_many_stanzas:
@@ -178,7 +182,8 @@ std::string_view to_string(RestoreError error) noexcept {
 
 std::string StreamManagementState::save(TimePoint now) const {
   std::string out;
-  out.reserve(64 + id_.size() + location_.size() + unacked_bytes_ + 24 * unacked_.size());
+  out.reserve(64 + id_.size() + location_.size() + bound_jid_.size() + unacked_bytes_ +
+              24 * unacked_.size());
   Writer w(out);
   out.append(kMagic);
   w.u8(kVersion);
@@ -195,6 +200,7 @@ std::string StreamManagementState::save(TimePoint now) const {
   w.i64(detached_at_ ? age_ms(now, *detached_at_) : 0);
   w.string(id_, 2);
   w.string(location_, 2);
+  w.string(bound_jid_, 2);
   w.u32(static_cast<std::uint32_t>(std::min<std::size_t>(unacked_.size(), UINT32_MAX)));
   for (const UnackedStanza& s : unacked_) {
     w.u64(s.tag);
@@ -258,11 +264,22 @@ std::optional<StreamManagementState> StreamManagementState::restore(std::string_
   if (location_size > kMaxLocationBytes) return fail(RestoreError::location_too_long);
   if (!r.take(location_size, location)) return fail(RestoreError::truncated);
   if (!location.empty() && !is_valid_location(location)) return fail(RestoreError::bad_location);
+  std::uint16_t jid_size = 0;
+  std::string_view jid;
+  if (!r.u16(jid_size)) return fail(RestoreError::truncated);
+  if (jid_size > kMaxJidBytes) return fail(RestoreError::bad_jid);
+  if (!r.take(jid_size, jid)) return fail(RestoreError::truncated);
+  // Only a full JID was ever bound (RFC 6120 §7.6.1).
+  if (!jid.empty()) {
+    const auto parsed = Jid::parse(jid);
+    if (!parsed || parsed->is_bare() || parsed->str() != jid) return fail(RestoreError::bad_jid);
+  }
   if (s.resumable_ && (!s.enabled_ || id.empty())) {
     return fail(RestoreError::inconsistent_session);
   }
   s.id_.assign(id);
   s.location_.assign(location);
+  s.bound_jid_.assign(jid);
 
   std::uint32_t count = 0;
   if (!r.u32(count)) return fail(RestoreError::truncated);

@@ -1,5 +1,5 @@
 // StreamManagementState: counting, acknowledging and handing back stanzas (XEP-0198 §4, §5).
-#include "sm/sm_state.hpp"
+#include "xmpp/stream_management_state.hpp"
 
 #include <chrono>
 #include <utility>

@@ -15,10 +15,11 @@ std::string_view name_of(Enum value, const std::array<std::string_view, N>& name
 constexpr std::array<std::string_view, 6> kReceiveStatusNames = {
     "all_consumed", "tls_handoff", "closed", "stream_error", "drain_needed", "invalid_state",
 };
-constexpr std::array<std::string_view, 3> kCommandStatusNames = {
+constexpr std::array<std::string_view, 4> kCommandStatusNames = {
     "ok",
     "invalid_state",
     "invalid_config",
+    "invalid_input",
 };
 constexpr std::array<std::string_view, 6> kSendStatusNames = {
     "ok", "not_online", "would_block", "reserved_element", "unserializable", "too_large",

@@ -52,6 +52,11 @@ class OutputBuffer {
   /// n > front().size() (API misuse: consume what front() gave, possibly in several steps).
   /// consume(0) always succeeds and does nothing.
   bool consume(std::size_t n) noexcept;
+  /// Drops every queued byte (their transport is gone); ends the validity of every view.
+  void clear() noexcept {
+    while (!empty() && !front().empty())
+      consume(front().size());
+  }
 
   /// Unconsumed bytes queued (over all blocks).
   std::size_t size() const noexcept { return size_; }

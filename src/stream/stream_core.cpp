@@ -89,6 +89,20 @@ ReceiveResult StreamCore::receive(std::string_view bytes, StreamHandler& handler
   }
 }
 
+void StreamCore::reset_for_reconnect() noexcept {
+  parser_.reset();
+  output_.clear();
+  serialised_.clear();
+  scratch_arena_.reset();
+  timers_.clear_all();
+  server_header_ = {};
+  header_sent_ = false;
+  close_sent_ = false;
+  closed_ = false;
+  protocol_failed_ = false;
+  output_activity_ = false;
+}
+
 void StreamCore::restart_stream() noexcept {
   parser_.reset();
   server_header_ = {};
@@ -128,19 +142,31 @@ bool StreamCore::write_raw(std::string_view bytes) {
   return true;
 }
 
-SendStatus StreamCore::send(xml::Element element) {
-  if (!element || is_reserved(element, kind_)) return SendStatus::reserved_element;
+SendStatus StreamCore::prepare_send(xml::Element element) {
   serialised_.clear();
-  SendStatus status = SendStatus::ok;
+  if (!element || is_reserved(element, kind_)) return SendStatus::reserved_element;
   if (xml::write(element, serialised_, stream_scope(kind_)) != xml::WriteStatus::ok) {
-    status = SendStatus::unserializable;
-  } else if (serialised_.size() > limits_.max_send_bytes) {
-    status = SendStatus::too_large;
-  } else if (output_.size() + serialised_.size() + kEngineReserve > limits_.max_output_bytes ||
-             !write_raw(serialised_)) {
+    return SendStatus::unserializable;
+  }
+  if (serialised_.size() > limits_.max_send_bytes) return SendStatus::too_large;
+  return SendStatus::ok;
+}
+
+bool StreamCore::output_has_room(std::size_t bytes) const noexcept {
+  return output_.size() + bytes + kEngineReserve <= limits_.max_output_bytes;
+}
+
+void StreamCore::trim_serialised() noexcept {
+  if (serialised_.capacity() > kKeptSerialisationCapacity) std::string().swap(serialised_);
+}
+
+SendStatus StreamCore::send(xml::Element element) {
+  SendStatus status = prepare_send(element);
+  if (status == SendStatus::ok &&
+      (!output_has_room(serialised_.size()) || !write_raw(serialised_))) {
     status = SendStatus::would_block;
   }
-  if (serialised_.capacity() > kKeptSerialisationCapacity) std::string().swap(serialised_);
+  trim_serialised();
   return status;
 }
 
@@ -167,6 +193,10 @@ void StreamCore::handle_timeout(TimePoint now, Duration keepalive_interval,
         break;
       case Timer::keepalive:
         on_keepalive_timer(now, keepalive_interval);
+        break;
+      case Timer::ack_request:
+      case Timer::ack_timeout:
+        if (handler_) handler_->on_timer(timer, now);
         break;
       case Timer::count:
         break;
@@ -248,11 +278,31 @@ void StreamCore::fail_protocol(StreamErrorCondition condition, std::string_view 
   finish(CloseReason::stream_error_sent, text);
 }
 
+void StreamCore::fail_protocol(StreamError error, xml::Element element) {
+  if (closed_) return;
+  if (header_sent_ && !close_sent_) write_element(element);
+  std::string text = error.text.value_or(std::string(to_string(error.condition)));
+  push_event(event::StreamErrorSent{std::move(error)});
+  protocol_failed_ = true;
+  finish(CloseReason::stream_error_sent, text);
+}
+
 void StreamCore::finish(CloseReason reason, std::string_view detail) {
   if (closed_) return;
   append_close_tag();
+  end(reason, detail);
+}
+
+void StreamCore::abandon(CloseReason reason, std::string_view detail) {
+  if (closed_) return;
+  close_sent_ = true;  // nothing more may be written on this transport
+  end(reason, detail);
+}
+
+void StreamCore::end(CloseReason reason, std::string_view detail) {
   closed_ = true;
   timers_.clear_all();
+  if (handler_) handler_->on_session_end(reason);
   push_event(event::Closed{reason, std::string(detail)});
 }
 

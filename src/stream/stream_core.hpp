@@ -27,6 +27,8 @@ enum class Timer : std::uint8_t {
   negotiation,  ///< the current negotiation step (NegotiationTimeouts)
   close,        ///< close() waiting for the peer's closing tag
   keepalive,    ///< whitespace keepalive on an idle online stream (RFC 6120 §4.6.1)
+  ack_request,  ///< XEP-0198 §4: time to ask for an acknowledgement (`<r/>`)
+  ack_timeout,  ///< XEP-0198 §4: the outstanding `<r/>` went unanswered: the link is dead
   count,
 };
 using Timers = TimerTable<Timer, static_cast<std::size_t>(Timer::count)>;
@@ -45,6 +47,11 @@ class StreamHandler {
   /// A top-level element other than `<stream:error/>` (which the core handles itself). The
   /// element is valid during the call only.
   virtual Flow on_element(xml::Element element) = 0;
+  /// A timer the core does not handle itself (Timer::ack_request, Timer::ack_timeout) is due.
+  virtual void on_timer(Timer /*timer*/, TimePoint /*now*/) {}
+  /// The session is ending for `reason`; called once, just before the Closed event is queued,
+  /// so that events the handler queues here come before it.
+  virtual void on_session_end(CloseReason /*reason*/) {}
 
  protected:
   ~StreamHandler() = default;
@@ -55,6 +62,13 @@ class StreamCore {
   static constexpr std::size_t kEngineReserve = kEngineOutputReserve;
 
   StreamCore(StreamKind kind, const EngineLimits& limits);
+
+  /// The handler told about timers and the end of the session (the engine owning this core).
+  void set_handler(StreamHandler* handler) noexcept { handler_ = handler; }
+  /// Makes the core ready for a new connection after Closed: parser, output (not yet consumed
+  /// bytes are dropped: their transport is gone), timers and the stream flags start afresh.
+  /// Events not yet polled stay queued.
+  void reset_for_reconnect() noexcept;
 
   // -- Receiving ------------------------------------------------------------------------------
 
@@ -80,6 +94,15 @@ class StreamCore {
   /// Serialises and queues an application element (send()). Refusals leave everything as it
   /// was.
   SendStatus send(xml::Element element);
+  /// The first half of send(): serialises `element` into serialised() with every check of
+  /// send() except the room in the output. Nothing is queued.
+  SendStatus prepare_send(xml::Element element);
+  /// What prepare_send() serialised; valid until the next write or prepare_send().
+  std::string_view serialised() const noexcept { return serialised_; }
+  /// Whether `bytes` more application bytes fit the output, leaving kEngineReserve.
+  bool output_has_room(std::size_t bytes) const noexcept;
+  /// Drops a large serialisation buffer after prepare_send() (see kKeptSerialisationCapacity).
+  void trim_serialised() noexcept;
   /// True when anything was queued since the last call (for the keepalive's idleness check).
   bool take_output_activity() noexcept;
 
@@ -89,6 +112,8 @@ class StreamCore {
   /// closing handshake that took too long ends the session with Closed{timeout} (the detail
   /// names `phase`); the keepalive writes its space when due. A spurious call does nothing.
   void handle_timeout(TimePoint now, Duration keepalive_interval, std::string_view phase);
+  /// Whether any output is queued (not yet consumed).
+  bool output_pending() const noexcept { return !output_.empty(); }
 
   // -- Whitespace keepalive (RFC 6120 §4.6.1) -------------------------------------------------
 
@@ -126,9 +151,17 @@ class StreamCore {
   /// (unless our closing tag is already out, RFC 6120 §4.4: nothing may follow it), then
   /// Closed{stream_error_sent}.
   void fail_protocol(StreamErrorCondition condition, std::string_view text);
+  /// fail_protocol() with an error the engine built itself, for conditions whose application
+  /// element carries attributes (XEP-0198 §6 `<handled-count-too-high/>`): `element` is the
+  /// `<stream:error/>` written, `error` its description for StreamErrorSent.
+  void fail_protocol(StreamError error, xml::Element element);
   /// Ends the session for `reason`: our closing tag when a stream is open in our direction and
   /// not yet closed, then Closed{reason, detail}.
   void finish(CloseReason reason, std::string_view detail);
+  /// Ends the session for `reason` without writing anything more, not even our closing tag: the
+  /// link is considered dead, and a closing tag reaching the server would end a session that can
+  /// still be resumed (XEP-0198 §5).
+  void abandon(CloseReason reason, std::string_view detail);
   /// close(): sends our closing tag and waits for the peer's (arming the close timer).
   void begin_close(TimePoint deadline);
   /// The transport ended.
@@ -158,8 +191,11 @@ class StreamCore {
   bool backpressure() const noexcept;
   bool append_close_tag();
 
+  void end(CloseReason reason, std::string_view detail);
+
   StreamKind kind_;
   EngineLimits limits_;
+  StreamHandler* handler_ = nullptr;
   xml::StreamParser parser_;
   OutputBuffer output_;
   std::string serialised_;  // reused for every element written

@@ -14,12 +14,15 @@ testing::ServerConfig test_server_config() {
 }
 
 Pair::Pair(ClientConfig client_config, testing::ServerConfig server_config)
-    : client(std::move(client_config)), server(std::move(server_config)) {}
+    : client(std::move(client_config)),
+      server_config_(server_config),
+      server_(std::make_unique<testing::Server>(std::move(server_config), &sessions)) {}
 
 void Pair::start() {
+  sessions.handle_timeout(now);  // one clock for both sides
   REQUIRE(client.connect(now) == CommandStatus::ok);
   if (client.phase() == ClientPhase::awaiting_tls) {
-    REQUIRE(server.tls_established(server_tls));
+    REQUIRE(server().tls_established(server_tls));
     REQUIRE(client.tls_established(client_tls, now) == CommandStatus::ok);
   }
   drain_client();
@@ -48,14 +51,20 @@ bool Pair::drain_client() {
 }
 
 bool Pair::feed_server() {
-  if (to_server_.empty()) return false;
-  const std::size_t chunk = server_chunk ? std::max<std::size_t>(1, server_chunk()) : SIZE_MAX;
-  const std::size_t consumed =
-      server.receive(std::string_view(to_server_).substr(0, std::min(chunk, to_server_.size())));
-  to_server_.erase(0, consumed);
-  for (auto& write : server.take_writes())
+  std::size_t consumed = 0;
+  if (!to_server_.empty()) {
+    const std::size_t chunk = server_chunk ? std::max<std::size_t>(1, server_chunk()) : SIZE_MAX;
+    consumed = server().receive(
+        std::string_view(to_server_).substr(0, std::min(chunk, to_server_.size())));
+    to_server_.erase(0, consumed);
+  }
+  // Also what the server sent on its own (send_stanza(), request_ack(), ...).
+  bool wrote = false;
+  for (auto& write : server().take_writes()) {
     to_client_.push_back(std::move(write));
-  return consumed > 0;
+    wrote = true;
+  }
+  return consumed > 0 || wrote;
 }
 
 bool Pair::feed_client() {
@@ -83,10 +92,10 @@ bool Pair::hand_off_tls() {
   // The hand-off completes once both sides stopped at it (the client after <proceed/>, the
   // server after sending it); the bytes still queued either way belong to the TLS session.
   if (client.phase() != ClientPhase::tls_handoff ||
-      server.phase() != testing::ServerPhase::tls_handoff) {
+      server().phase() != testing::ServerPhase::tls_handoff) {
     return false;
   }
-  REQUIRE(server.tls_established(server_tls));
+  REQUIRE(server().tls_established(server_tls));
   REQUIRE(client.tls_established(client_tls, now) == CommandStatus::ok);
   drain_client();
   return true;
@@ -114,6 +123,32 @@ bool Pair::advance_to_deadline() {
   client.handle_timeout(now);
   drain_client();
   return true;
+}
+
+void Pair::advance(Duration d) {
+  now += d;
+  sessions.handle_timeout(now);
+  client.handle_timeout(now);
+  drain_client();
+}
+
+void Pair::cut() {
+  to_server_.clear();
+  to_client_.clear();
+  to_client_offset_ = 0;
+  server().connection_lost();
+  if (client.phase() != ClientPhase::closed) client.receive_eof(now);
+  drain_client();
+  to_server_.clear();  // written after the cut: never arrives
+}
+
+void Pair::reconnect() {
+  server_.reset();  // a Server destroyed while serving a session counts as a lost connection
+  server_ = std::make_unique<testing::Server>(server_config_, &sessions);
+  to_server_.clear();
+  to_client_.clear();
+  to_client_offset_ = 0;
+  start();
 }
 
 std::optional<CloseReason> Pair::closed_reason() const {

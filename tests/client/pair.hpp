@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,10 @@ class Pair {
   Pair(ClientConfig client_config, testing::ServerConfig server_config);
 
   Client client;
-  testing::Server server;
+  /// The server's stream management sessions, shared by the Server of every connection.
+  testing::SessionStore sessions;
+  /// The server side of the current connection (a new one after reconnect()).
+  testing::Server& server() noexcept { return *server_; }
   TimePoint now{std::chrono::seconds(1000)};
   /// What each side's TLS layer reports at the hand-off; equal unless a test plays a
   /// man-in-the-middle (different channel-binding data on each side).
@@ -50,6 +54,14 @@ class Pair {
   void run();
   /// Moves the clock to the client's next deadline and fires it; false when there is none.
   bool advance_to_deadline();
+  /// Moves the clock (the client's and the session store's) forward by `d`, firing what is due.
+  void advance(Duration d);
+
+  /// The link dies in both directions: bytes in flight are lost, the server loses the
+  /// connection and the client sees end-of-file.
+  void cut();
+  /// A new connection: a new Server (same configuration, same session store), then connect().
+  void reconnect();
 
   template <class T>
   const T* find() const {
@@ -65,6 +77,8 @@ class Pair {
   bool feed_server();
   bool hand_off_tls();
 
+  testing::ServerConfig server_config_;
+  std::unique_ptr<testing::Server> server_;
   std::string to_server_;               // client bytes the server has not consumed yet
   std::vector<std::string> to_client_;  // server writes not yet given to the client
   std::size_t to_client_offset_ = 0;    // bytes of to_client_.front() already given

@@ -31,12 +31,12 @@ TEST_CASE("pair: default SCRAM-SHA-256 over STARTTLS, verified by the server, th
   negotiate(p);
   REQUIRE(p.find<event::Online>() != nullptr);
   CHECK(p.client.mechanism() == Mechanism::scram_sha_256);
-  CHECK(p.server.mechanism() == Mechanism::scram_sha_256);
-  CHECK(p.server.authenticated_user() == "alice");
-  REQUIRE(p.server.bound_jid().has_value());
-  CHECK(p.server.bound_jid()->str() == "alice@example.com/sansio");
+  CHECK(p.server().mechanism() == Mechanism::scram_sha_256);
+  CHECK(p.server().authenticated_user() == "alice");
+  REQUIRE(p.server().bound_jid().has_value());
+  CHECK(p.server().bound_jid()->str() == "alice@example.com/sansio");
   CHECK(p.client.bound_jid()->str() == "alice@example.com/sansio");
-  CHECK(p.server.secure());
+  CHECK(p.server().secure());
   const auto* authenticated = p.find<event::Authenticated>();
   REQUIRE(authenticated != nullptr);
   REQUIRE(authenticated->scram_keys.has_value());
@@ -51,16 +51,16 @@ TEST_CASE("pair: stanzas both ways and a graceful close") {
   xml::Builder msg(arena, "message", "jabber:client");
   msg.attribute("to", "bob@example.com").start("body").text("hi").end();
   REQUIRE(p.client.send(msg.root()) == SendStatus::ok);
-  p.server.send_raw("<message from='bob@example.com/x'><body>yo</body></message>");
+  p.server().send_raw("<message from='bob@example.com/x'><body>yo</body></message>");
   p.run();
-  REQUIRE(p.server.received_stanzas().size() == 1);
-  CHECK(p.server.received_stanzas()[0].find("<body>hi</body>") != std::string::npos);
+  REQUIRE(p.server().received_stanzas().size() == 1);
+  CHECK(p.server().received_stanzas()[0].find("<body>hi</body>") != std::string::npos);
   REQUIRE(p.stanzas.size() == 1);
   CHECK(p.stanzas[0] ==
         "<message xmlns='jabber:client' from='bob@example.com/x'><body>yo</body></message>");
   REQUIRE(p.client.close(p.now) == CommandStatus::ok);
   p.run();
-  CHECK(p.server.client_closed());
+  CHECK(p.server().client_closed());
   CHECK(p.closed_reason() == CloseReason::local_close);
 }
 
@@ -73,7 +73,7 @@ TEST_CASE("pair: every SCRAM hash, PLAIN, EXTERNAL and ANONYMOUS") {
     Pair p(pair_config(), server);
     negotiate(p);
     CHECK(p.find<event::Online>() != nullptr);
-    CHECK(p.server.mechanism() == m);
+    CHECK(p.server().mechanism() == m);
   }
   SUBCASE("EXTERNAL") {
     auto server = test_server_config();
@@ -85,7 +85,7 @@ TEST_CASE("pair: every SCRAM hash, PLAIN, EXTERNAL and ANONYMOUS") {
     Pair p(client, server);
     negotiate(p);
     CHECK(p.find<event::Online>() != nullptr);
-    CHECK(p.server.mechanism() == Mechanism::external);
+    CHECK(p.server().mechanism() == Mechanism::external);
   }
   SUBCASE("ANONYMOUS: the server picks the account") {
     auto server = test_server_config();
@@ -107,7 +107,7 @@ TEST_CASE("pair: -PLUS with the server's XEP-0440 list on TLS 1.3 (tls-exporter)
   Pair p(pair_config(), server);
   negotiate(p);
   REQUIRE(p.find<event::Online>() != nullptr);
-  CHECK(p.server.mechanism() == Mechanism::scram_sha_512_plus);
+  CHECK(p.server().mechanism() == Mechanism::scram_sha_512_plus);
 }
 
 TEST_CASE("pair: -PLUS with tls-unique on TLS 1.2 without a list (Prosody 0.12, ejabberd 23.01)") {
@@ -120,7 +120,7 @@ TEST_CASE("pair: -PLUS with tls-unique on TLS 1.2 without a list (Prosody 0.12, 
   p.server_tls = p.client_tls.channel;
   negotiate(p);
   REQUIRE(p.find<event::Online>() != nullptr);
-  CHECK(p.server.mechanism() == Mechanism::scram_sha_1_plus);
+  CHECK(p.server().mechanism() == Mechanism::scram_sha_1_plus);
 }
 
 TEST_CASE("pair: a man in the middle (different TLS sessions on each side) fails -PLUS") {
@@ -150,7 +150,7 @@ TEST_CASE("pair: a stripped -PLUS list is caught through gs2 flag y (RFC 5802 §
   negotiate(p);
   CHECK(p.find<event::Online>() == nullptr);
   CHECK(p.closed_reason() == CloseReason::authentication_failed);
-  CHECK(p.server.sasl_failure_reason().find("channel") != std::string::npos);
+  CHECK(p.server().sasl_failure_reason().find("channel") != std::string::npos);
 }
 
 TEST_CASE("pair: the server's signature is checked, in <success/> or in a challenge") {
@@ -225,7 +225,7 @@ TEST_CASE("pair: wrong password, SASLprep of a non-ASCII password") {
     REQUIRE(p.find<event::AuthenticationFailed>() != nullptr);
     CHECK(p.find<event::AuthenticationFailed>()->server_condition ==
           sasl::FailureCondition::not_authorized);
-    CHECK(p.server.sasl_failures() == 1);  // no second attempt, no weaker mechanism
+    CHECK(p.server().sasl_failures() == 1);  // no second attempt, no weaker mechanism
   }
   SUBCASE("a no-break space is a space after SASLprep (RFC 4013 §2.1)") {
     auto server = test_server_config();
@@ -246,7 +246,7 @@ TEST_CASE("pair: ejabberd-like split writes, legacy session, server-assigned res
   Pair p(pair_config(), server);
   negotiate(p);
   REQUIRE(p.find<event::Online>() != nullptr);
-  CHECK(p.server.session_established());
+  CHECK(p.server().session_established());
   CHECK(p.client.bound_jid()->resource() == "srv-7");
 }
 

@@ -53,7 +53,14 @@ std::string describe(const Event& e) {
                  ev.error.text.value_or("");
         } else if constexpr (std::is_same_v<T, event::StreamErrorReceived>) {
           return "error-received " + std::string(to_string(ev.error.condition));
+        } else if constexpr (std::is_same_v<T, event::Acked>) {
+          return "acked " + std::to_string(ev.stanzas.size());
+        } else if constexpr (std::is_same_v<T, event::Unconfirmed>) {
+          return "unconfirmed " + std::to_string(ev.stanzas.size()) + " " + ev.reason;
+        } else if constexpr (std::is_same_v<T, event::LinkDead>) {
+          return "link-dead " + std::to_string(ev.silent_for.count());
         } else {
+          static_assert(std::is_same_v<T, event::Closed>);
           return "closed " + std::string(to_string(ev.reason)) + " " + ev.detail;
         }
       },
@@ -205,7 +212,7 @@ PairOutcome run_pair(const std::vector<std::size_t>& chunks) {
   if (p.client.phase() == ClientPhase::online) {
     RC_ASSERT(p.client.send(msg.root()) == SendStatus::ok);
   }
-  p.server.send_raw("<message from='bob@example.com/x'><body>yo</body></message>");
+  p.server().send_raw("<message from='bob@example.com/x'><body>yo</body></message>");
   p.run();
   if (p.client.phase() == ClientPhase::online)
     RC_ASSERT(p.client.close(p.now) == CommandStatus::ok);
@@ -215,7 +222,7 @@ PairOutcome run_pair(const std::vector<std::size_t>& chunks) {
   for (const auto& e : p.events)
     out.events.push_back(describe(e));
   out.stanzas = p.stanzas;
-  out.server_received = p.server.received_stanzas();
+  out.server_received = p.server().received_stanzas();
   out.phase = p.client.phase();
   return out;
 }

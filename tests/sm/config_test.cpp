@@ -21,7 +21,7 @@ TEST_CASE("the defaults are valid and as documented") {
   CHECK(c.resume);
   CHECK_FALSE(c.max_resume_seconds);
   CHECK(c.max_unacked_stanzas == 1000);
-  CHECK(c.max_unacked_bytes == 1024 * 1024);
+  CHECK(c.max_unacked_bytes == 256 * 1024);
   CHECK(c.request_every_stanzas == 5);
   CHECK(c.request_after == std::chrono::seconds(5));
   CHECK(c.idle_request_interval == std::chrono::seconds(60));
@@ -70,13 +70,23 @@ TEST_CASE("error names") {
   CHECK(to_string(Error::invalid_max_resume) == "invalid_max_resume");
   CHECK(to_string(Error::invalid_queue_limits) == "invalid_queue_limits");
   CHECK(to_string(Error::invalid_request_policy) == "invalid_request_policy");
+  CHECK(to_string(Error::missing_wall_clock) == "missing_wall_clock");
+}
+
+TEST_CASE("re-sending with a delay stamp needs the application's UTC clock") {
+  StreamManagementConfig c;
+  c.resend_unconfirmed_with_delay = true;
+  CHECK(validate(c) == Error::missing_wall_clock);
+  c.wall_clock = [] { return std::chrono::system_clock::time_point{}; };
+  CHECK(validate(c) == Error::ok);
 }
 
 TEST_CASE("the event payloads hold stanzas by value") {
   event::Acked acked;
   acked.stanzas.push_back(UnackedStanza{1, 2, "id", "<message/>", TimePoint{}});
-  const event::Unconfirmed unconfirmed{acked.stanzas};
+  const event::Unconfirmed unconfirmed{acked.stanzas, "resumption failed: item-not-found"};
   CHECK(unconfirmed.stanzas == acked.stanzas);
+  CHECK(unconfirmed.reason == "resumption failed: item-not-found");
   const event::LinkDead dead{std::chrono::seconds(31)};
   CHECK(dead.silent_for == std::chrono::seconds(31));
 }

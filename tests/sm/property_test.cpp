@@ -12,8 +12,8 @@
 
 #include "rc_doctest.hpp"
 #include "sm/sequence.hpp"
-#include "sm/sm_state.hpp"
 #include "sm_test_util.hpp"
+#include "xmpp/stream_management_state.hpp"
 
 using namespace xmpp;
 using namespace xmpp::test;

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "sm/crc32.hpp"
-#include "sm/sm_state.hpp"
 #include "sm_test_util.hpp"
 #include "stream_test_util.hpp"
+#include "xmpp/stream_management_state.hpp"
 
 using namespace xmpp;
 using namespace xmpp::test;
@@ -71,11 +71,11 @@ TEST_CASE("the checksum is the standard CRC-32") {
   CHECK(sm::crc32(std::string(1, '\0')) == 0xD202EF8Du);
 }
 
-TEST_CASE("the saved form of a fresh state is the documented 41 bytes") {
+TEST_CASE("the saved form of a fresh state is the documented 43 bytes") {
   const std::string saved = StreamManagementState().save(kNow);
-  REQUIRE(saved.size() == 41);
+  REQUIRE(saved.size() == 43);
   CHECK(saved.substr(0, 4) == std::string("XSM\x01", 4));
-  CHECK(saved.substr(4, 33) == std::string(33, '\0'));  // flags, counters, ages, lengths, count
+  CHECK(saved.substr(4, 35) == std::string(35, '\0'));  // flags, counters, ages, lengths, count
   CHECK(restored(saved) == StreamManagementState());
 }
 
@@ -102,6 +102,7 @@ TEST_CASE("a full state round-trips field by field") {
   CHECK(back.resumable());
   CHECK(back.id() == "sm-id-1");
   CHECK(back.location() == "[2001:db8::1]:5222");
+  CHECK(back.bound_jid() == "alice@example.com/phone");
   CHECK(back.server_max() == 300u);
   CHECK(back.outbound_count() == 105);
   CHECK(back.last_acked() == 102);
@@ -287,7 +288,8 @@ TEST_CASE("the queue is bounded by the limits and by what was unacknowledged") {
 
   // Three queued, three unacknowledged: claiming four is more than were sent since the last h.
   std::string s = saved;
-  const std::size_t count_at = kIdSize + 2 + 7 + 2 + 18;  // after the id and the location
+  // After the id, the location and the bound JID.
+  const std::size_t count_at = kIdSize + 2 + 7 + 2 + 18 + 2 + 23;
   REQUIRE(s.substr(count_at, 4) == std::string("\x03\x00\x00\x00", 4));
   put_u32(s, count_at, 4);
   check_refused(with_fixed_checksum(s), RestoreError::too_many_stanzas);
@@ -325,4 +327,18 @@ TEST_CASE("RestoreError names are distinct") {
     names.insert(name);
   }
   CHECK(names.size() == static_cast<std::size_t>(RestoreError::checksum_mismatch) + 1);
+}
+
+TEST_CASE("the bound JID must be a canonical full JID of bounded length") {
+  const auto with_jid = [](const std::string& jid) {
+    StreamManagementState s;
+    s.set_bound_jid(jid);
+    return s.save(kNow);
+  };
+  CHECK(restored(with_jid("juliet@example.com/balcony")).bound_jid() ==
+        "juliet@example.com/balcony");
+  check_refused(with_jid("juliet@example.com"), RestoreError::bad_jid);     // bare: never bound
+  check_refused(with_jid("juliet@example.com./x"), RestoreError::bad_jid);  // not canonical
+  check_refused(with_jid("@example.com/x"), RestoreError::bad_jid);
+  check_refused(with_jid(std::string(3072, 'a')), RestoreError::bad_jid);
 }

@@ -34,6 +34,7 @@ sm::StreamManagementState full_state(TimePoint now, std::uint32_t start) {
   sm::StreamManagementState s;
   REQUIRE(s.start_counters_at(start, 4294967290u));
   s.on_enabled(sm::Enabled{"sm-id-1", true, 300, "[2001:db8::1]:5222"});
+  s.set_bound_jid("alice@example.com/phone");
   for (int i = 0; i < 5; ++i) {
     const std::string id = "m" + std::to_string(i);
     s.record_sent("<message id='" + id + "'><body>" + std::to_string(i) + "</body></message>",

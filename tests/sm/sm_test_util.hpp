@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "sm/sm_state.hpp"
+#include "xmpp/stream_management_state.hpp"
 #include "xmpp/xml/element.hpp"
 
 namespace xmpp::test {

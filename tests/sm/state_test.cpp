@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "sm/sm_state.hpp"
 #include "sm_test_util.hpp"
+#include "xmpp/stream_management_state.hpp"
 
 using namespace xmpp;
 using namespace xmpp::test;

@@ -1,6 +1,7 @@
 // The client's side of a XEP-0198 session as a plain value: counters, the unacknowledged queue,
 // what <enabled/> said, and when the link was lost. No I/O, no clock, no engine: the client engine
-// drives it, tests and the save/restore format inspect it.
+// drives it (Client::stream_management() shows it), tests inspect it, and save()/restore() carry
+// it across a restart of the application.
 #pragma once
 
 #include <cstddef>
@@ -11,10 +12,28 @@
 #include <string_view>
 #include <vector>
 
-#include "sm/sm_elements.hpp"
 #include "xmpp/stream_management.hpp"
 
 namespace xmpp::sm {
+
+/// Longest SM-ID accepted. XEP-0198 §5 says an SM-ID SHOULD NOT be longer than 4000 bytes;
+/// servers use a few dozen, and the id is kept, saved and echoed in `<resume previd/>`, so a much
+/// smaller bound is enforced.
+inline constexpr std::size_t kMaxIdBytes = 1024;
+/// Longest `location` accepted (a host and a port, XEP-0198 §3).
+inline constexpr std::size_t kMaxLocationBytes = 1024;
+
+/// `<enabled/>` (XEP-0198 §3, §5).
+struct Enabled {
+  /// The SM-ID; empty when the server sent none (then resumption is impossible).
+  std::string id;
+  /// Whether the server allows resumption.
+  bool resume = false;
+  /// The server's maximum resumption time in seconds, when it said.
+  std::optional<std::uint32_t> max;
+  /// The preferred reconnection address ("host", "host:port", "[v6]:port"); empty when none.
+  std::string location;
+};
 
 /// The bounds of the unacknowledged queue (StreamManagementConfig::max_unacked_*).
 struct QueueLimits {
@@ -61,6 +80,7 @@ enum class RestoreError : std::uint8_t {
   id_too_long,           ///< the SM-ID is longer than kMaxIdBytes
   location_too_long,     ///< the location is longer than kMaxLocationBytes
   bad_location,          ///< the location is not a host with an optional port
+  bad_jid,               ///< the bound JID is too long, not a full JID, or not canonical
   inconsistent_session,  ///< resumable but not enabled or without an SM-ID
   too_many_stanzas,   ///< more stanzas than QueueLimits::max_stanzas, or than were unacknowledged
   too_many_bytes,     ///< more stanza bytes than QueueLimits::max_bytes
@@ -86,6 +106,10 @@ struct RestoreContext {
 
 /// The largest age a saved timestamp may have (about 69 years), so that moving a time_point by it
 /// cannot overflow steady_clock's nanoseconds. save() clamps older ones.
+/// Longest bound JID restore() accepts: a full JID of maximal parts (RFC 7622 §3: 1023 bytes each
+/// for local, domain and resource, plus the two separators).
+inline constexpr std::size_t kMaxJidBytes = 3071;
+
 inline constexpr Duration kMaxSavedAge = Duration(std::int64_t{1} << 41);
 
 /// A XEP-0198 session seen from the client.
@@ -120,6 +144,11 @@ class StreamManagementState {
   std::optional<std::uint32_t> server_max() const noexcept { return server_max_; }
   /// The server's preferred reconnection address (`<enabled location/>`); empty when none.
   const std::string& location() const noexcept { return location_; }
+  /// The full JID bound in this session (RFC 6120 §7.6.1): after `<resumed/>` the client has it
+  /// again without binding (XEP-0198 §5), also in a process restored from save(). Empty when the
+  /// engine never bound one.
+  const std::string& bound_jid() const noexcept { return bound_jid_; }
+  void set_bound_jid(std::string jid) { bound_jid_ = std::move(jid); }
   std::uint32_t outbound_count() const noexcept { return outbound_count_; }
   std::uint32_t last_acked() const noexcept { return last_acked_; }
   std::uint32_t inbound_handled() const noexcept { return inbound_handled_; }
@@ -200,6 +229,7 @@ class StreamManagementState {
   std::string id_;
   std::optional<std::uint32_t> server_max_;
   std::string location_;
+  std::string bound_jid_;
   std::uint32_t outbound_count_ = 0;
   std::uint32_t last_acked_ = 0;
   std::uint32_t inbound_handled_ = 0;
@@ -222,6 +252,7 @@ class StreamManagementState {
 //   21      8     age of detached_at in ms, signed (now - detached_at; 0 when absent)
 //   29      2     id length (at most kMaxIdBytes), then the id
 //           2     location length (at most kMaxLocationBytes), then the location
+//           2     bound JID length (at most kMaxJidBytes), then the full JID (or nothing)
 //           4     number of queued stanzas N (at most the limit and the unacknowledged count)
 //   N times:
 //           8     tag
