@@ -90,9 +90,13 @@ std::string_view to_string(ClientPhase phase) noexcept;
 /// binding; on `<resumed/>` it re-sends what the server had not acknowledged, in order, and
 /// reports Online{resumed=true}; on `<failed/>` it hands those stanzas back (Unconfirmed), binds
 /// afresh, enables again and reports Online{resumed=false}. Between the loss and the answer,
-/// send() keeps accepting stanzas into the queue (they go out after `<resumed/>`). To give up
-/// a kept session instead, call abandon_session(). save_stream_management() and
-/// restore_stream_management() carry a session across a restart of the application.
+/// send() keeps accepting stanzas into the queue (they go out after `<resumed/>`). A connection
+/// that fails before that answer (refused, timed out, authentication failed...) keeps the
+/// session as it was; to give it up (e.g. when the ReconnectPolicy stops), call
+/// abandon_session(). A session ends for good, with its stanzas handed back, on close(), on a
+/// stream error either way or the server's closing tag while online, and on `<failed/>`.
+/// save_stream_management() and restore_stream_management() carry a session across a restart of the
+/// application.
 ///
 /// Not thread-safe: one thread (or strand) drives a Client. Movable, not copyable.
 class Client {

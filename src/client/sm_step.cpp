@@ -353,11 +353,16 @@ void Client::Impl::write_final_ack() {
 // The end of a connection, and of a session
 
 void Client::Impl::on_session_end(CloseReason reason) {
-  // A lost link (or a step that timed out) keeps a resumable session; every other end - our
-  // close(), a stream error either way, the server's closing tag, a refusal - ends it for good.
+  // While online, a lost link (or a step that timed out) keeps a resumable session; every other
+  // end - our close(), a stream error either way, the server's closing tag - ends it for good,
+  // since the server ends its side too. A connection that fails before <resumed/> or <failed/>
+  // says nothing about the session it was meant to resume: it stays kept (only our close()
+  // gives it up; so does abandon_session(), e.g. when the reconnect policy stops).
   const bool link_lost = reason == CloseReason::connection_lost ||
                          (reason == CloseReason::timeout && phase != ClientPhase::closing);
-  if (link_lost && (sm_mode == SmMode::active || sm_mode == SmMode::parked) && sm.resumable()) {
+  const bool keep = sm_mode == SmMode::parked ? reason != CloseReason::local_close
+                                              : link_lost && sm_mode == SmMode::active;
+  if (keep && sm.resumable()) {
     sm.on_link_lost(now);
     sm_mode = SmMode::parked;
     ack_requested = false;
