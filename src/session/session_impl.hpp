@@ -1,0 +1,104 @@
+// The state of a Session. The public methods live in session.cpp (data and getters),
+// connection.cpp (transports, attempts, close) and iq_send.cpp; the loop that turns engine
+// events into hook calls in dispatch.cpp.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <string>
+
+#include "session/iq_tracker.hpp"
+#include "xmpp/client.hpp"
+#include "xmpp/reconnect.hpp"
+#include "xmpp/session.hpp"
+#include "xmpp/xml/arena.hpp"
+
+namespace xmpp {
+
+/// One thing to tell the application, in the order it happened: an engine event (on_event,
+/// then the hook of its kind), and/or the end of an IQ request (its callback instead of that
+/// hook). A note without `engine` carries a Closed the Session made (a transport that could not
+/// be opened): it goes to on_closed only.
+struct Note {
+  std::optional<Event> event;
+  bool engine = true;
+  std::optional<session::PendingIq> request;
+  IqOutcome outcome = IqOutcome::result;
+};
+
+struct Session::Impl {
+  Impl(SessionConfig config, SessionHooks hooks);
+
+  // -- dispatch.cpp ------------------------------------------------------------------------------
+  /// Delivers every note and engine event, oldest first, until none is left (then on_stopped
+  /// when it is due). Does nothing when already running (a hook's command) or from on_traffic.
+  void pump();
+  /// The Session's bookkeeping for one engine event; queues the notes that report it.
+  void account(Event event);
+  void deliver(Note& note);
+  void on_online(const event::Online& online);
+  void on_closed(const event::Closed& closed);
+  /// Every pending request ends with `outcome` (queued as notes).
+  void fail_all_iqs(IqOutcome outcome);
+  void queue_iq(session::PendingIq request, IqOutcome outcome, std::optional<Event> response);
+
+  // -- connection.cpp ----------------------------------------------------------------------------
+  /// The policy's attempt is due: it starts; returns where to connect.
+  ConnectTarget start_attempt(TimePoint at);
+  ConnectTarget choose_target() const;
+  /// The transport is gone and the engine's session over: waiting for the next attempt, or
+  /// stopped when the policy stopped.
+  void after_transport_gone();
+  void enter_stopped();
+
+  // -- session.cpp -------------------------------------------------------------------------------
+  /// Shows `bytes` to on_traffic (nothing else may happen meanwhile).
+  void log(TrafficDirection direction, std::string_view bytes);
+  bool busy() const noexcept { return pumping || logging; }
+  bool transport_open() const noexcept {
+    return !transport_lost &&
+           (state == SessionState::connected || state == SessionState::disconnecting);
+  }
+
+  Session* owner = nullptr;  ///< given to hooks; updated when the Session moves
+  Client client;
+  ReconnectPolicy policy;
+  SessionHooks hooks;
+  // The Session's own settings (the rest of SessionConfig lives in the client and the policy).
+  SessionConfigError config_error;
+  Jid account_jid;  ///< the account's bare JID: who answers requests sent without `to`
+  std::string server;
+  bool follow_sm_location;
+  Duration iq_timeout;
+  std::size_t max_pending_iqs;
+
+  SessionState state = SessionState::idle;
+  TimePoint now{};
+  /// The attempt in flight: where it goes, whether it reached online.
+  std::optional<ConnectTarget> target;
+  bool attempt_online = false;
+  /// transport_closed() while connected: the engine's Closed is still to come, and then there is
+  /// no transport left to close.
+  bool transport_lost = false;
+  /// An attempt at the SM location failed before online: use the configured server instead.
+  bool location_failed = false;
+  /// close() was called: no more attempts; the transport is closed as soon as it can be.
+  bool close_requested = false;
+  /// The events of the attempt in flight the policy needs (ReconnectPolicy::on_session_ended).
+  std::optional<StreamError> stream_error;
+  std::optional<event::AuthenticationFailed> auth_failure;
+
+  session::IqTracker iqs;
+  /// Notes not delivered yet. Bounded: account() adds at most one engine event's notes and runs
+  /// only when this is empty, and IQ notes count against max_pending_iqs (iq_notes), so it
+  /// never holds more than max_pending_iqs + 1 notes.
+  std::deque<Note> notes;
+  std::size_t iq_notes = 0;
+  bool stop_pending = false;  ///< on_stopped is due once everything else was delivered
+  bool pumping = false;
+  bool logging = false;
+  xml::Arena scratch{512};  ///< a request rebuilt with its id, until Client::send() copied it
+};
+
+}  // namespace xmpp
