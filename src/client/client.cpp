@@ -245,6 +245,8 @@ CommandStatus Client::restore_stream_management(std::string_view bytes, Duration
   // A state saved while connected lost its link when the process ended, at the latest.
   s.sm.on_link_lost(now - downtime);
   s.sm_mode = SmMode::parked;
+  // Whether the saved queue had been written before the save is not recorded: assume it was.
+  s.written_through = s.sm.outbound_count();
   if (!s.sm.can_resume(now)) {
     s.end_stream_management("the restored session can no longer be resumed");
   }

@@ -160,6 +160,13 @@ struct Client::Impl final : stream::StreamHandler {
   TimePoint last_received_at{};        ///< the last bytes from the server (LinkDead)
   /// After a failed resumption with resend_unconfirmed_with_delay: re-sent after `<enable/>`.
   std::vector<UnackedStanza> to_resend;
+  /// The sequence of the last tracked stanza written to a transport: stanzas queued while parked
+  /// are counted (outbound_count) but not written before `<resumed/>`, so no `h` may cover them
+  /// (XEP-0198 §6).
+  std::uint32_t written_through = 0;
+  /// The server answered our `<resume/>` on this connection (`<resumed/>` or `<failed/>`): from
+  /// then on the kept session is this connection's, and ends with it.
+  bool resume_answered = false;
 };
 
 }  // namespace xmpp

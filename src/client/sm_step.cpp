@@ -7,6 +7,7 @@
 #include <string>
 
 #include "client/client_impl.hpp"
+#include "sm/sequence.hpp"
 #include "sm/sm_elements.hpp"
 #include "stream/features.hpp"
 
@@ -103,9 +104,12 @@ void Client::Impl::enable_stream_management() {
   // XEP-0198 §4: our outbound count starts at zero with <enable/>; stanzas sent from here on are
   // tracked even before <enabled/> arrives.
   sm_mode = SmMode::enabling;
-  ack_requested = false;
+  written_through = sm.outbound_count();
   sent_since_request = 0;
   last_ack_at = now;
+  // <enable/> needs an answer like <r/> does: without one the link is dead.
+  ack_requested = true;
+  core.timers().set(stream::Timer::ack_timeout, now + cfg.ack_timeout);
   sm.set_bound_jid(std::string(bound_jid->str()));
 
   std::vector<UnackedStanza> resend = std::exchange(to_resend, {});
@@ -124,7 +128,7 @@ void Client::Impl::enable_stream_management() {
                 "resumption failed and the stanzas no longer fit the queue with a delay stamp");
       return;
     }
-    sm.record_sent(std::move(bytes), s.tag, std::move(s.id), s.queued_at);
+    written_through = sm.record_sent(std::move(bytes), s.tag, std::move(s.id), s.queued_at);
     ++sent_since_request;
   }
 }
@@ -143,6 +147,8 @@ stream::Flow Client::Impl::on_sm_enabled(xml::Element element) {
   if (!config.stream_management.resume) parsed.value->resume = false;
   sm.on_enabled(*parsed.value);
   sm_mode = SmMode::active;
+  ack_requested = false;  // <enable/> is answered
+  core.timers().clear(stream::Timer::ack_timeout);
   last_ack_at = now;
   maybe_request_ack();
   arm_ack_request_timer();
@@ -150,6 +156,7 @@ stream::Flow Client::Impl::on_sm_enabled(xml::Element element) {
 }
 
 stream::Flow Client::Impl::on_sm_resumed(xml::Element element) {
+  resume_answered = true;
   auto parsed = sm::parse_resumed(element);
   if (!parsed) {
     core.fail_protocol(StreamErrorCondition::bad_format, parsed.error);
@@ -170,6 +177,7 @@ stream::Flow Client::Impl::on_sm_resumed(xml::Element element) {
       return stream::Flow::proceed;
     }
   }
+  written_through = sm.outbound_count();
   sm_mode = SmMode::active;
   ack_requested = false;
   sent_since_request = 0;
@@ -191,6 +199,7 @@ stream::Flow Client::Impl::on_sm_failed(xml::Element element) {
                         "arrived without a pending <enable/> or <resume/> (XEP-0198 §3, §5)");
     return stream::Flow::proceed;
   }
+  if (phase == ClientPhase::resuming) resume_answered = true;
   auto parsed = sm::parse_failed(element);
   if (!parsed) {
     core.fail_protocol(StreamErrorCondition::bad_format, parsed.error);
@@ -246,7 +255,16 @@ stream::Flow Client::Impl::on_sm_request(xml::Element element) {
 
 bool Client::Impl::apply_h(std::uint32_t h, bool trim) {
   std::vector<UnackedStanza> acked;
-  const sm::AckResult result = trim ? sm.trim_to(h, acked) : sm.on_ack(h, acked);
+  sm::AckResult result;
+  // XEP-0198 §6: h counts stanzas the server received; those queued while parked were never
+  // written, so an h covering them is too high as well.
+  if (sm::distance(sm.last_acked(), h) > sm::distance(sm.last_acked(), written_through)) {
+    result.status =
+        sm::is_before(h, sm.last_acked()) ? sm::AckStatus::backwards : sm::AckStatus::too_high;
+    result.send_count = written_through;
+  } else {
+    result = trim ? sm.trim_to(h, acked) : sm.on_ack(h, acked);
+  }
   switch (result.status) {
     case sm::AckStatus::ok:
       if (!acked.empty()) core.push_event(event::Acked{std::move(acked)});
@@ -282,7 +300,9 @@ SendStatus Client::Impl::send_tracked(xml::Element element, std::uint64_t tag) {
     status = SendStatus::would_block;
   }
   if (status == SendStatus::ok) {
-    sm.record_sent(std::string(bytes), tag, std::string(element.attribute_or_empty("id")), now);
+    const std::uint32_t sequence =
+        sm.record_sent(std::string(bytes), tag, std::string(element.attribute_or_empty("id")), now);
+    if (sm_mode != SmMode::parked) written_through = sequence;
   }
   core.trim_serialised();
   if (status == SendStatus::ok && sm_mode != SmMode::parked) {
@@ -296,7 +316,11 @@ SendStatus Client::Impl::send_tracked(xml::Element element, std::uint64_t tag) {
 void Client::Impl::maybe_request_ack() {
   if (sm_mode != SmMode::active || ack_requested || phase != ClientPhase::online) return;
   const std::size_t every = config.stream_management.request_every_stanzas;
-  if (every != 0 && sent_since_request >= every) send_ack_request();
+  // XEP-0198 §4 leaves the policy to the sender: ask once N stanzas are unacknowledged, or N
+  // were sent since the last request.
+  if (every != 0 && (sent_since_request >= every || sm.unacked().size() >= every)) {
+    send_ack_request();
+  }
 }
 
 void Client::Impl::send_ack_request() {
@@ -360,8 +384,9 @@ void Client::Impl::on_session_end(CloseReason reason) {
   // gives it up; so does abandon_session(), e.g. when the reconnect policy stops).
   const bool link_lost = reason == CloseReason::connection_lost ||
                          (reason == CloseReason::timeout && phase != ClientPhase::closing);
-  const bool keep = sm_mode == SmMode::parked ? reason != CloseReason::local_close
-                                              : link_lost && sm_mode == SmMode::active;
+  const bool keep = sm_mode == SmMode::parked
+                        ? reason != CloseReason::local_close && !resume_answered
+                        : link_lost && sm_mode == SmMode::active;
   if (keep && sm.resumable()) {
     sm.on_link_lost(now);
     sm_mode = SmMode::parked;
@@ -381,6 +406,8 @@ void Client::Impl::end_stream_management(std::string_view reason) {
   hand_back(std::move(stanzas), reason);
   sm_mode = SmMode::off;
   ack_requested = false;
+  core.timers().clear(stream::Timer::ack_timeout);
+  core.timers().clear(stream::Timer::ack_request);
 }
 
 void Client::Impl::hand_back(std::vector<UnackedStanza> stanzas, std::string_view reason) {
@@ -389,6 +416,7 @@ void Client::Impl::hand_back(std::vector<UnackedStanza> stanzas, std::string_vie
 }
 
 void Client::Impl::reset_connection() {
+  resume_answered = false;
   core.reset_for_reconnect();
   phase = ClientPhase::idle;
   secure = false;
