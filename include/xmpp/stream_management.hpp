@@ -118,9 +118,9 @@ struct Unconfirmed {
 };
 
 /// An acknowledgement request went unanswered for StreamManagementConfig::ack_timeout: the link is
-/// dead even though the transport has not noticed. A Closed{connection_lost} follows at once (no
-/// closing tag is sent, so that the session stays resumable): close the transport and connect
-/// again to resume.
+/// dead even though the transport has not noticed. A Closed{connection_lost} follows at once
+/// (after an Unconfirmed when the session cannot be resumed). No closing tag is sent, so that the
+/// session stays resumable: close the transport and connect again to resume.
 struct LinkDead {
   /// How long the server has been silent.
   Duration silent_for{};

@@ -153,6 +153,13 @@ stream::Flow Client::Impl::go_online() {
 }
 
 stream::Flow Client::Impl::on_stanza(xml::Element element) {
+  // RFC 6120 §8.2.3: the response to our own bind or session request is ours, also when it
+  // arrives after close() (phase closing).
+  if (!pending_request_id.empty() && element.name() == "iq" &&
+      element.attribute_or_empty("id") == pending_request_id) {
+    pending_request_id.clear();
+    return stream::Flow::proceed;
+  }
   // XEP-0198 §4: a stanza counts once it is complete (the parser yields only complete ones) and
   // only after <enabled/> (or <resumed/>).
   if (sm_mode == SmMode::active) sm.on_inbound_stanza();

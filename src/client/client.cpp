@@ -227,7 +227,15 @@ CommandStatus Client::abandon_session() {
 }
 
 std::string Client::save_stream_management(TimePoint now) const {
-  return impl_->sm.save(now);
+  const Impl& s = *impl_;
+  if (s.to_resend.empty()) return s.sm.save(now);
+  // After a failed resumption the stanzas to re-send with a delay stamp wait outside the queue
+  // until <enable/>. Saved as the queue of a session that cannot be resumed, they are handed
+  // back (Unconfirmed) by the restored engine instead of being lost.
+  sm::StreamManagementState state = s.sm;
+  for (const UnackedStanza& u : s.to_resend)
+    state.record_sent(u.bytes, u.tag, u.id, u.queued_at);
+  return state.save(now);
 }
 
 CommandStatus Client::restore_stream_management(std::string_view bytes, Duration downtime,

@@ -225,6 +225,8 @@ stream::Flow Client::Impl::on_sm_failed(xml::Element element) {
 // Acknowledgements
 
 stream::Flow Client::Impl::on_sm_ack(xml::Element element) {
+  // RFC 6120 §4.4: after our closing tag only stanzas matter; anything else is dropped.
+  if (phase == ClientPhase::closing && sm_mode != SmMode::active) return stream::Flow::proceed;
   if (sm_mode != SmMode::active) {
     core.reject_element(element, "arrived before <enabled/> (XEP-0198 §4)");
     return stream::Flow::proceed;
@@ -239,6 +241,8 @@ stream::Flow Client::Impl::on_sm_ack(xml::Element element) {
   ack_requested = false;
   core.timers().clear(stream::Timer::ack_timeout);
   last_ack_at = now;
+  // XEP-0198 §4: stanzas sent while the answered <r/> was out may already reach the count.
+  maybe_request_ack();
   arm_ack_request_timer();
   return stream::Flow::proceed;
 }
@@ -384,9 +388,11 @@ void Client::Impl::on_session_end(CloseReason reason) {
   // gives it up; so does abandon_session(), e.g. when the reconnect policy stops).
   const bool link_lost = reason == CloseReason::connection_lost ||
                          (reason == CloseReason::timeout && phase != ClientPhase::closing);
-  const bool keep = sm_mode == SmMode::parked
-                        ? reason != CloseReason::local_close && !resume_answered
-                        : link_lost && sm_mode == SmMode::active;
+  // close() gives the session up however the closing handshake ends (XEP-0198 §4, §5).
+  const bool keep =
+      phase != ClientPhase::closing &&
+      (sm_mode == SmMode::parked ? reason != CloseReason::local_close && !resume_answered
+                                 : link_lost && sm_mode == SmMode::active);
   if (keep && sm.resumable()) {
     sm.on_link_lost(now);
     sm_mode = SmMode::parked;

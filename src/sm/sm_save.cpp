@@ -284,7 +284,11 @@ std::optional<StreamManagementState> StreamManagementState::restore(std::string_
   std::uint32_t count = 0;
   if (!r.u32(count)) return fail(RestoreError::truncated);
   // The queue holds the last `count` stanzas sent, none of them acknowledged.
-  if (count > context.limits.max_stanzas || count > distance(s.last_acked_, s.outbound_count_)) {
+  // The counters stay within half the serial-number space of each other (RFC 1982), or no h
+  // could be told from a stale one: an h going backwards would pass for a valid one.
+  const std::uint32_t unacknowledged = distance(s.last_acked_, s.outbound_count_);
+  if (count > context.limits.max_stanzas || count > unacknowledged ||
+      unacknowledged >= kHalfRange) {
     return fail(RestoreError::too_many_stanzas);
   }
   std::uint32_t sequence = static_cast<std::uint32_t>(s.outbound_count_ - count);

@@ -268,6 +268,9 @@ void StreamCore::reject_element(xml::Element element, std::string_view why) {
 
 void StreamCore::fail_protocol(StreamErrorCondition condition, std::string_view text) {
   if (closed_) return;
+  // RFC 6120 §4.4: after our closing tag nothing may be sent, not even an error: what the peer
+  // still sends ends the closing handshake the application asked for.
+  if (close_sent_) return finish(CloseReason::local_close, text);
   StreamError error;
   error.condition = condition;
   error.text = std::string(text);
@@ -280,6 +283,7 @@ void StreamCore::fail_protocol(StreamErrorCondition condition, std::string_view 
 
 void StreamCore::fail_protocol(StreamError error, xml::Element element) {
   if (closed_) return;
+  if (close_sent_) return finish(CloseReason::local_close, error.text.value_or(""));
   if (header_sent_ && !close_sent_) write_element(element);
   std::string text = error.text.value_or(std::string(to_string(error.condition)));
   push_event(event::StreamErrorSent{std::move(error)});
