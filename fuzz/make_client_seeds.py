@@ -179,14 +179,15 @@ def small_limits_seed():
 SEEDS["small-limits-chunked"] = small_limits_seed()
 
 
-def main():
+def write_seeds(seeds, target):
+    """Writes `seeds` (name -> bytes) as NAME.bin into argv[1] or fuzz/corpus/TARGET."""
     here = pathlib.Path(__file__).resolve().parent
-    out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else here / "corpus" / "fuzz_client_session"
+    out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else here / "corpus" / target
     out.mkdir(parents=True, exist_ok=True)
-    for name, data in SEEDS.items():
+    for name, data in seeds.items():
         (out / (name + ".bin")).write_bytes(data)
-    print(f"{len(SEEDS)} seeds in {out}")
+    print(f"{len(seeds)} seeds in {out}")
 
 
 if __name__ == "__main__":
-    main()
+    write_seeds(SEEDS, "fuzz_client_session")

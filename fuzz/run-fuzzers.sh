@@ -16,12 +16,13 @@ fi
 build=$1
 seconds=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-targets=(fuzz_stream_parser fuzz_writer_roundtrip fuzz_client_session)
+targets=(fuzz_stream_parser fuzz_writer_roundtrip fuzz_client_session fuzz_client_sm)
 
 # The dictionary of each target (fuzz/meson.build makes the same choice).
 dict_of() {
   case $1 in
     fuzz_client_session) echo "$here/client.dict" ;;
+    fuzz_client_sm) echo "$here/sm.dict" ;;
     *) echo "$here/xml.dict" ;;
   esac
 }
