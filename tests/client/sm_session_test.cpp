@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "pair.hpp"
+#include "sm_test_support.hpp"
 #include "xmpp/xml/arena.hpp"
 #include "xmpp/xml/builder.hpp"
 
@@ -10,6 +11,7 @@ namespace xmpp::test {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace smt;
 
 ClientConfig sm_client_config() {
   auto config = test_config();
@@ -25,54 +27,10 @@ testing::ServerConfig sm_server_config() {
   return config;
 }
 
-// Sends <message id='m<n>'><body>n</body></message> with tag n.
-SendStatus send_message(Pair& p, int n) {
-  xml::Arena arena;
-  xml::Builder msg(arena, "message", "jabber:client");
-  msg.attribute("to", "bob@example.com").attribute("id", "m" + std::to_string(n));
-  msg.start("body").text(std::to_string(n)).end();
-  return p.client.send(msg.root(), static_cast<std::uint64_t>(n));
-}
-
-std::vector<std::uint64_t> tags(const std::vector<UnackedStanza>& stanzas) {
-  std::vector<std::uint64_t> out;
-  for (const auto& s : stanzas)
-    out.push_back(s.tag);
-  return out;
-}
-
-// Every tag reported in Acked and in Unconfirmed events, in order.
-struct Fate {
-  std::vector<std::uint64_t> acked;
-  std::vector<std::uint64_t> unconfirmed;
-};
-
-Fate fates(const Pair& p) {
-  Fate f;
-  for (const auto& e : p.events) {
-    if (const auto* a = std::get_if<event::Acked>(&e)) {
-      for (auto t : tags(a->stanzas))
-        f.acked.push_back(t);
-    } else if (const auto* u = std::get_if<event::Unconfirmed>(&e)) {
-      for (auto t : tags(u->stanzas))
-        f.unconfirmed.push_back(t);
-    }
-  }
-  return f;
-}
-
-std::size_t count_online(const Pair& p, bool resumed) {
-  std::size_t n = 0;
-  for (const auto& e : p.events) {
-    if (const auto* o = std::get_if<event::Online>(&e); o && o->resumed == resumed) ++n;
-  }
-  return n;
-}
-
 void online(Pair& p) {
   p.start();
   p.run();
-  REQUIRE(count_online(p, false) == 1);
+  REQUIRE(count_online(p.events, false) == 1);
 }
 
 }  // namespace
@@ -85,14 +43,14 @@ TEST_CASE("sm: enabled after binding, stanzas acknowledged by the server's real 
   CHECK(p.client.stream_management().enabled());
   CHECK(p.client.stream_management().resumable());
   for (int i = 1; i <= 7; ++i)
-    REQUIRE(send_message(p, i) == SendStatus::ok);
+    REQUIRE(send_message(p.client, i) == SendStatus::ok);
   p.run();
   // The policy asks after 5 stanzas; the 6th and 7th wait for the age-based request.
-  CHECK(fates(p).acked == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+  CHECK(fates(p.events).acked == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
   CHECK(p.client.stream_management().unacked().size() == 2);
   p.advance(5s);
   p.run();
-  CHECK(fates(p).acked == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7});
+  CHECK(fates(p.events).acked == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7});
   CHECK(p.client.stream_management().unacked().empty());
   CHECK(p.server().sm_session()->delivered.size() == 7);
 }
@@ -116,23 +74,23 @@ TEST_CASE("sm: a lost link is resumed; unacked stanzas are re-sent once, nothing
   Pair p(sm_client_config(), sm_server_config());
   online(p);
   for (int i = 1; i <= 3; ++i)
-    REQUIRE(send_message(p, i) == SendStatus::ok);
+    REQUIRE(send_message(p.client, i) == SendStatus::ok);
   p.run();
   p.cut();  // nothing acknowledged yet: 1..3 were delivered but the <a/> never came
   REQUIRE(p.closed_reason() == CloseReason::connection_lost);
   CHECK(p.client.resumption_pending());
-  CHECK(fates(p).unconfirmed.empty());
+  CHECK(fates(p.events).unconfirmed.empty());
   // Sent while disconnected: queued for the resumption.
-  REQUIRE(send_message(p, 4) == SendStatus::ok);
+  REQUIRE(send_message(p.client, 4) == SendStatus::ok);
   p.advance(1s);
   p.reconnect();
   p.run();
-  CHECK(count_online(p, true) == 1);
+  CHECK(count_online(p.events, true) == 1);
   CHECK(p.client.phase() == ClientPhase::online);
   CHECK(p.client.bound_jid()->str() == "alice@example.com/sansio");
   p.advance(5s);
   p.run();
-  const Fate f = fates(p);
+  const Fates f = fates(p.events);
   CHECK(f.acked == std::vector<std::uint64_t>{1, 2, 3, 4});
   CHECK(f.unconfirmed.empty());
   const auto* session = p.server().sm_session();
@@ -145,17 +103,17 @@ TEST_CASE("sm: a failed resumption hands every unacknowledged stanza back exactl
   Pair p(sm_client_config(), sm_server_config());
   online(p);
   for (int i = 1; i <= 2; ++i)
-    REQUIRE(send_message(p, i) == SendStatus::ok);
+    REQUIRE(send_message(p.client, i) == SendStatus::ok);
   p.run();
   p.cut();
-  REQUIRE(send_message(p, 3) == SendStatus::ok);
+  REQUIRE(send_message(p.client, 3) == SendStatus::ok);
   p.advance(61s);  // beyond the server's 60 s: the client no longer even tries
   p.reconnect();
   p.run();
-  const Fate f = fates(p);
+  const Fates f = fates(p.events);
   CHECK(f.acked.empty());
   CHECK(f.unconfirmed == std::vector<std::uint64_t>{1, 2, 3});
-  CHECK(count_online(p, false) == 2);
+  CHECK(count_online(p.events, false) == 2);
   CHECK(p.client.stream_management().enabled());
   CHECK(p.client.stream_management().unacked().empty());
 }
@@ -165,7 +123,7 @@ TEST_CASE("sm: <failed h/> from the server acknowledges what it handled, hands b
   Pair p(client, sm_server_config());
   online(p);
   for (int i = 1; i <= 3; ++i)
-    REQUIRE(send_message(p, i) == SendStatus::ok);
+    REQUIRE(send_message(p.client, i) == SendStatus::ok);
   p.run();
   p.cut();
   // The client's own idea of the deadline is 60 s; the server forgets earlier.
@@ -174,23 +132,23 @@ TEST_CASE("sm: <failed h/> from the server acknowledges what it handled, hands b
   p.reconnect();
   p.run();
   CHECK(p.client_written.find("<resume xmlns='urn:xmpp:sm:3'") != std::string::npos);
-  const Fate f = fates(p);
+  const Fates f = fates(p.events);
   CHECK(f.acked.size() + f.unconfirmed.size() == 3);
-  CHECK(count_online(p, false) == 2);
+  CHECK(count_online(p.events, false) == 2);
 }
 
 TEST_CASE("sm: close() sends a final <a/> and hands back what stays unacknowledged") {
   Pair p(sm_client_config(), sm_server_config());
   online(p);
   REQUIRE(p.server().send_stanza("<message from='bob@example.com/x'><body>x</body></message>"));
-  REQUIRE(send_message(p, 1) == SendStatus::ok);
+  REQUIRE(send_message(p.client, 1) == SendStatus::ok);
   p.run();
   REQUIRE(p.client.close(p.now) == CommandStatus::ok);
   p.run();
   const auto at = p.client_written.find("<a xmlns='urn:xmpp:sm:3' h='1'/>");
   CHECK(at != std::string::npos);
   CHECK(at < p.client_written.find("</stream:stream>"));
-  const Fate f = fates(p);
+  const Fates f = fates(p.events);
   CHECK(f.acked.size() + f.unconfirmed.size() == 1);
   CHECK_FALSE(p.client.resumption_pending());
 }
