@@ -1,0 +1,133 @@
+// The POSIX adapter: a blocking, poll()-based driver for one xmpp::Session (or one
+// xmpp::Component) over TCP, with the shared OpenSSL glue (xmpp/adapters/tls.hpp) and the shared
+// resolver (xmpp/adapters/dns.hpp). The simplest way to write a bot:
+//
+//     xmpp::posix::Client bot(std::move(config), hooks);
+//     if (!bot.start(&error)) ...;
+//     bot.run();  // until the Session stops: reconnects and resumes by itself
+//
+// The adapter only moves bytes and time: every protocol decision (what to send, when to
+// reconnect, whether a certificate is acceptable) is the Session's.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "xmpp/adapters/dns.hpp"
+#include "xmpp/adapters/tls.hpp"
+#include "xmpp/component.hpp"
+#include "xmpp/session.hpp"
+
+namespace xmpp::posix {
+
+/// What the adapter itself decides: trust, DNS, timeouts.
+struct Options {
+  /// Certificate authorities, insecure mode, highest TLS version. With `insecure` the adapter
+  /// also turns off ClientConfig::require_verified_certificate (start() does it), since a
+  /// connection it does not verify can never report a verified peer.
+  tls::ClientOptions tls;
+  dns::ResolverOptions dns;
+  /// How long one TCP connect may take before the next address is tried.
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
+  /// Bytes read from the socket at a time.
+  std::size_t read_chunk = 16384;
+  /// Ciphertext waiting for the socket, at most, before the adapter stops taking the engine's
+  /// output (backpressure reaches the engine's bounded queues instead of growing here).
+  std::size_t max_pending_ciphertext = 256 * 1024;
+};
+
+/// Drives one Session over one TCP (+TLS) transport at a time.
+///
+/// Threads: none. Everything, hooks included, runs in the thread that calls run(), run_once()
+/// or run_until(); the object is not thread-safe. Hooks get the Session and may call its
+/// commands (send, send_iq, close); the adapter writes what they produce before it waits again.
+///
+/// Name resolution (SRV, then A/AAAA) blocks the loop for at most Options::dns.timeout; TCP
+/// connects and TLS handshakes do not block it.
+class Client {
+ public:
+  Client(SessionConfig config, SessionHooks hooks, Options options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  /// Creates the TLS context and the resolver and starts the Session (Session::start()).
+  /// Returns false, with the reason in `error`, when that fails (unreadable CA file, invalid
+  /// configuration); nothing else changes then.
+  bool start(std::string* error = nullptr);
+
+  /// Runs until the Session has stopped; returns why (ReconnectPolicy::stop_reason()).
+  StopReason run();
+  /// Waits at most `max_wait` for the socket, the watched descriptors or the Session's next
+  /// deadline, and handles everything that is ready. Returns false once the Session has stopped.
+  bool run_once(std::chrono::milliseconds max_wait);
+  /// run_once() until `done()` is true, the Session stopped, or `limit` passed. Returns done().
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit);
+
+  /// Adds an application descriptor (standard input, a pipe) to the same poll(): `on_ready` is
+  /// called with poll()'s revents when it is readable (or hung up). One callback per fd; a
+  /// second watch() of the same fd replaces the first. May be called from the callbacks.
+  void watch(int fd, std::function<void(short revents)> on_ready);
+  void unwatch(int fd);
+
+  /// Cuts the transport abruptly, as a network failure would: a TCP reset, no closing tag, no
+  /// close_notify. The Session sees a lost connection and reconnects (resuming, with stream
+  /// management). Does nothing without a transport.
+  void drop_transport();
+
+  Session& session() noexcept;
+  const Session& session() const noexcept;
+  /// Why the latest transport ended on the adapter's side (DNS, connect, TLS), for diagnostics;
+  /// empty when it ended because the engine was done with it.
+  const std::string& last_transport_error() const noexcept;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The callbacks of a ComponentClient.
+struct ComponentHooks {
+  /// The handshake succeeded (ComponentPhase::online): send() is possible.
+  std::function<void(Component&)> on_online;
+  /// A stanza addressed to the component.
+  std::function<void(Component&, xml::Element)> on_stanza;
+  /// Every event of the engine, before the above (errors, Closed).
+  std::function<void(Component&, const Event&)> on_event;
+  /// Bytes exchanged, after the adapter wrote them / as received.
+  std::function<void(TrafficDirection, std::string_view)> on_traffic;
+};
+
+/// Drives one XEP-0114 component connection (plain TCP to the server's component port; the
+/// protocol has no TLS). No reconnection: run() returns when the stream has closed.
+class ComponentClient {
+ public:
+  /// `server` is "host:port" (required: components are not found by SRV).
+  ComponentClient(ComponentConfig config, std::string server, ComponentHooks hooks,
+                  Options options = {});
+  ~ComponentClient();
+  ComponentClient(const ComponentClient&) = delete;
+  ComponentClient& operator=(const ComponentClient&) = delete;
+
+  /// Resolves and connects (blocking, bounded by the timeouts), then starts the handshake.
+  bool start(std::string* error = nullptr);
+  /// Runs until the stream has closed; returns the Closed event's reason.
+  CloseReason run();
+  bool run_once(std::chrono::milliseconds max_wait);
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit);
+  void watch(int fd, std::function<void(short revents)> on_ready);
+  void unwatch(int fd);
+
+  Component& component() noexcept;
+  const std::string& last_transport_error() const noexcept;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace xmpp::posix
