@@ -4,6 +4,7 @@
 # Usage:
 #   tests/interop/ejabberd.sh start DIR [--c2s-port N] [--tls-port N]
 #                                       [--component-port N] [--dist-port N]
+#                                       [--ports auto] [--sm-timeout SECONDS]
 #   tests/interop/ejabberd.sh stop   DIR
 #   tests/interop/ejabberd.sh status DIR
 #   tests/interop/ejabberd.sh ctl    DIR ARGS...   (any ejabberdctl command)
@@ -11,14 +12,20 @@
 # Ports may also come from the environment: C2S_PORT (STARTTLS, default
 # 16222), TLS_PORT (direct TLS, default 16223), COMPONENT_PORT (XEP-0114,
 # default 16347), DIST_PORT (Erlang distribution, default 16369).  Every
-# listener binds to 127.0.0.1 only; no epmd is started or used.
+# listener binds to 127.0.0.1 only; no epmd is started or used.  `--ports
+# auto` picks four free ports instead (tests/interop/lib.sh), for several
+# instances at once.  Either way `start` writes the ports used to
+# DIR/ports.env (C2S_PORT=... TLS_PORT=... COMPONENT_PORT=... DIST_PORT=...)
+# for callers to source.  `--sm-timeout` (or SM_TIMEOUT, default 10) is
+# mod_stream_mgmt's resume_timeout.
 #
 # `start` writes DIR/ejabberd.yml + DIR/ejabberdctl.cfg + DIR/inetrc, a
-# self-signed certificate (SAN localhost + component.localhost), starts
-# `ejabberdctl ... foreground` in the background (logs in DIR/logs, mnesia
-# spool in DIR/spool, pid file DIR/ejabberd.pid), registers alice/s3cret and
-# bob/s3cret and prints "ready".  `stop` runs `ejabberdctl stop` and waits for
-# the beam process to exit (SIGKILL after 15 s).
+# self-signed certificate (SAN localhost + component.localhost, DIR/certs/
+# localhost.crt is usable as a CA file), starts `ejabberdctl ... foreground`
+# in the background (logs in DIR/logs, mnesia spool in DIR/spool, pid file
+# DIR/ejabberd.pid), registers alice, bob, carol and dave (password s3cret)
+# and prints "ready".  `stop` sends SIGTERM to the beam process and waits for
+# it to exit (SIGKILL after 15 s).
 #
 # What running ejabberd privately takes (Debian ejabberd 23.01-1, OTP 25):
 #  * /usr/sbin/ejabberdctl, when run as root, always re-executes the VM via
@@ -46,8 +53,22 @@
 #    offered.
 #  * ejabberdctl commands (register, status, stop) need the node up; the ctl
 #    client is itself an Erlang VM (~0.5 s each).
-#  * Start-up to "ready" takes ~2-3 s.
+#  * The VM handles SIGTERM as init:stop(): ejabberd stops cleanly in ~0.1 s,
+#    whereas `ejabberdctl stop` first boots a ctl VM and takes ~4 s overall.
+#  * resume_timeout accepts small values: with 3 the <enabled/> answer
+#    carries max='3' (checked with an SM-enabling client).
+#  * Every ejabberdctl command boots a client VM (~0.5 s, more when several
+#    run at once on few CPUs), and the client's node name is "XYZ-ctl-<node>"
+#    with XYZ only 3 random hex digits, so parallel calls can clash.  So the
+#    accounts are not registered through ejabberdctl but by the server VM
+#    itself, through EJABBERD_OPTS (see write_config).
+#  * ejabberdctl passes ERL_OPTIONS and DIR/vm.args (-args_file) to its
+#    client VMs as well: anything put there to run in the server (`-s`,
+#    `-eval`) also runs in every ejabberdctl command.  EJABBERD_OPTS from
+#    ejabberdctl.cfg reaches the server only.
+#  * Start-up to "ready" takes ~2 s.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 die() { echo "ejabberd.sh: $*" >&2; exit 1; }
 
@@ -58,6 +79,8 @@ C2S_PORT=${C2S_PORT:-16222}
 TLS_PORT=${TLS_PORT:-16223}
 COMPONENT_PORT=${COMPONENT_PORT:-16347}
 DIST_PORT=${DIST_PORT:-16369}
+SM_TIMEOUT=${SM_TIMEOUT:-10}
+auto_ports=
 if [ "$mode" = start ]; then
     while [ $# -gt 0 ]; do
         case $1 in
@@ -65,22 +88,26 @@ if [ "$mode" = start ]; then
             --tls-port) TLS_PORT=$2; shift 2;;
             --component-port) COMPONENT_PORT=$2; shift 2;;
             --dist-port) DIST_PORT=$2; shift 2;;
+            --ports) [ "$2" = auto ] || die "--ports takes only 'auto'"; auto_ports=1; shift 2;;
+            --sm-timeout) SM_TIMEOUT=$2; shift 2;;
             *) die "unknown option $1";;
         esac
     done
+    case $SM_TIMEOUT in ''|*[!0-9]*|0) die "--sm-timeout wants whole seconds > 0, not '$SM_TIMEOUT'";; esac
 fi
 
 command -v ejabberdctl >/dev/null || die "ejabberd not installed (apt-get install -y ejabberd)"
 getent passwd ejabberd >/dev/null || die "no ejabberd system user"
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd -P)
+# `stop` must also work when DIR is gone (removed under a running server): it then finds the
+# server processes by the paths on their command lines, so the path is kept as given.
+[ "$mode" = start ] && mkdir -p "$dir"
+[ -d "$dir" ] && dir=$(cd "$dir" && pwd -P)
 pidfile=$dir/ejabberd.pid
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 running_pid() {
     [ -s "$pidfile" ] || return 1
     local pid; pid=$(cat "$pidfile")
-    kill -0 "$pid" 2>/dev/null && echo "$pid"
+    alive "$pid" && echo "$pid"
 }
 ctl() {
     ejabberdctl --config-dir "$dir" --logs "$dir/logs" --spool "$dir/spool" "$@"
@@ -89,11 +116,23 @@ ctl() {
 make_cert() {
     mkdir -p "$dir/certs"
     [ -s "$dir/certs/localhost.pem" ] && return 0
-    openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 3650 \
-        -subj "/CN=localhost" \
-        -addext "subjectAltName=DNS:localhost,DNS:component.localhost" \
-        -keyout "$dir/certs/localhost.key" -out "$dir/certs/localhost.crt" \
-        2>/dev/null
+    # The same certificate profile as prosody.sh (see there): explicit, self-signed, CA:TRUE.
+    cat > "$dir/certs/openssl.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+x509_extensions = ext
+prompt = no
+[dn]
+CN = localhost
+[ext]
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+basicConstraints = critical, CA:TRUE
+subjectAltName = DNS:localhost, DNS:component.localhost
+CNF
+    openssl req -x509 -config "$dir/certs/openssl.cnf" -newkey rsa:2048 -sha256 -nodes \
+        -days 3650 -keyout "$dir/certs/localhost.key" -out "$dir/certs/localhost.crt" \
+        2>"$dir/certs/openssl.err" || { cat "$dir/certs/openssl.err" >&2; die "openssl req failed"; }
     cat "$dir/certs/localhost.crt" "$dir/certs/localhost.key" > "$dir/certs/localhost.pem"
     chmod 600 "$dir/certs/localhost.key" "$dir/certs/localhost.pem"
 }
@@ -113,6 +152,20 @@ EJABBERD_BYPASS_WARNINGS=true
 CONTRIB_MODULES_PATH=$dir/contrib
 CONTRIB_MODULES_CONF_DIR=$dir/contrib/conf
 CFG
+        # The accounts are registered by the server VM itself, saving a client VM per account
+        # (see the header). ejabberdctl starts the server with
+        #   erl ... -mnesia dir "SPOOL" -ejabberd $EJABBERD_OPTS log_rotate_count 0 -s ejabberd
+        # (unquoted, so split at blanks but with quotes kept literally). The value below
+        # closes that -ejabberd (application environment) list with a -s ejabberd of its own,
+        # so that ejabberd runs before the -eval - ejabberd:start/0 is
+        # application:ensure_all_started(ejabberd), which makes the later -s ejabberd a no-op
+        # - and then reopens -ejabberd for the log_rotate_count pair that follows.
+        # try_register/3 answers ok or {error,exists} (when DIR is started again); the list
+        # of answers goes to DIR/accounts.result, which `start` waits for.
+        local users='<<"alice">>,<<"bob">>,<<"carol">>,<<"dave">>'
+        local register="[ejabberd_auth:try_register(U,<<\"localhost\">>,<<\"s3cret\">>)||U<-[$users]]"
+        local eval="file:write_file(\"$dir/accounts.result\",io_lib:format(\"~w.~n\",[$register]))"
+        echo "EJABBERD_OPTS='-s ejabberd -eval $eval -ejabberd'" >> "$dir/ejabberdctl.cfg"
         cat > "$dir/inetrc" <<'CFG'
 {lookup,["file","native"]}.
 {host,{127,0,0,1}, ["localhost"]}.
@@ -178,7 +231,7 @@ modules:
   mod_ping: {}
   mod_roster: {}
   mod_stream_mgmt:
-    resume_timeout: 10
+    resume_timeout: $SM_TIMEOUT
 CFG
     fi
     chown -R ejabberd:ejabberd "$dir"
@@ -188,45 +241,54 @@ CFG
 
 case $mode in
 start)
+    # The directory ends up inside an Erlang string in vm.args (see write_config).
+    case $dir in *[!A-Za-z0-9._/-]*) die "DIR must be a plain path ([A-Za-z0-9._/-]): $dir";; esac
     if pid=$(running_pid); then die "already running (pid $pid)"; fi
+    if [ -n "$auto_ports" ]; then
+        read -r C2S_PORT TLS_PORT COMPONENT_PORT DIST_PORT < <(pick_free_ports 4) \
+            && [ -n "$DIST_PORT" ] || die "could not pick free ports"
+    fi
     for p in "$C2S_PORT" "$TLS_PORT" "$COMPONENT_PORT" "$DIST_PORT"; do
         port_open "$p" && die "port $p already in use"
     done
+    printf 'C2S_PORT=%s\nTLS_PORT=%s\nCOMPONENT_PORT=%s\nDIST_PORT=%s\n' \
+        "$C2S_PORT" "$TLS_PORT" "$COMPONENT_PORT" "$DIST_PORT" > "$dir/ports.env"
     make_cert
     write_config
-    rm -f "$pidfile"
+    rm -f "$pidfile" "$dir/accounts.result"
     setsid ejabberdctl --config-dir "$dir" --logs "$dir/logs" --spool "$dir/spool" \
         foreground >"$dir/ejabberd.stdout" 2>&1 </dev/null &
     echo $! > "$dir/ejabberd.launcher.pid"
     up=
     for _ in $(seq 1 300); do
-        if port_open "$C2S_PORT" && port_open "$TLS_PORT" && port_open "$COMPONENT_PORT"; then
+        if port_open "$C2S_PORT" && port_open "$TLS_PORT" && port_open "$COMPONENT_PORT" \
+            && [ -s "$dir/accounts.result" ]; then
             up=1; break
         fi
-        kill -0 "$(cat "$dir/ejabberd.launcher.pid")" 2>/dev/null \
+        alive "$(cat "$dir/ejabberd.launcher.pid")" \
             || { tail -20 "$dir/ejabberd.stdout" >&2; die "ejabberd exited"; }
         sleep 0.1
     done
     [ -n "$up" ] || die "ejabberd did not come up; see $dir/logs/ejabberd.log"
-    for u in alice bob; do
-        out=$(ctl register "$u" localhost s3cret 2>&1) \
-            || case $out in *"already registered"*) :;; *) die "register $u: $out";; esac
-    done
+    # One result per account: ok, or {error,exists} when DIR is started again.
+    result=$(tr -d ' \n' <"$dir/accounts.result")
+    [[ $result =~ ^\[((ok|\{error,exists\}),?)+\]\.$ ]] \
+        || die "registering the accounts failed: $result"
     echo ready
     ;;
 stop)
-    [ -f "$dir/ejabberdctl.cfg" ] || { echo stopped; exit 0; }
-    pid=$(running_pid) || true
-    if [ -n "${pid:-}" ]; then
-        ctl stop >/dev/null 2>&1 || true
-        for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    # SIGTERM to the VM is a clean init:stop(); su and the sh between it and the VM exit with it.
+    if pid=$(running_pid); then
+        stop_pids 150 "$pid"
+        lpid=$( [ -s "$dir/ejabberd.launcher.pid" ] && cat "$dir/ejabberd.launcher.pid" ) || true
+        [ -z "$lpid" ] || wait_gone 30 "$lpid" || true
     fi
-    lpid=$( [ -s "$dir/ejabberd.launcher.pid" ] && cat "$dir/ejabberd.launcher.pid" ) || true
-    if [ -n "${lpid:-}" ] && kill -0 "$lpid" 2>/dev/null; then
-        for _ in $(seq 1 30); do kill -0 "$lpid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$lpid" 2>/dev/null && kill -TERM "$lpid"
-    fi
+    # Before ejabberd has written its pid file (start interrupted early) the VM, su and sh
+    # above it, and ejabberdctl above them are found by the spool directory on their command
+    # lines (-mnesia dir "DIR/spool", --spool DIR/spool). Stopping su or ejabberdctl alone
+    # would not do: the VM runs in a session of its own below su, and an ejabberdctl caught
+    # before it ran su would still start it.
+    stop_stragglers "$dir/spool"
     rm -f "$pidfile" "$dir/ejabberd.launcher.pid"
     echo stopped
     ;;

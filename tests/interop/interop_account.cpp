@@ -1,0 +1,180 @@
+#include "interop_account.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cctype>
+#include <cstdlib>
+
+#include "xmpp/xml/builder.hpp"
+
+namespace interop {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  return value != nullptr ? std::string(value) : std::string();
+}
+
+ServerInfo read_server() {
+  ServerInfo info;
+  info.kind = env("XMPP_INTEROP_SERVER");
+  std::string upper;
+  for (char c : info.kind)
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string prefix = "XMPP_" + upper + "_";
+  info.c2s = env(prefix + "C2S");
+  info.tls = env(prefix + "TLS");
+  info.component = env(prefix + "COMPONENT");
+  info.ca_file = env(prefix + "CA");
+  const std::string timeout = env(prefix + "SM_TIMEOUT");
+  info.sm_timeout = std::chrono::seconds(timeout.empty() ? 0 : std::atoi(timeout.c_str()));
+  return info;
+}
+
+}  // namespace
+
+const ServerInfo& server() {
+  static const ServerInfo info = read_server();
+  REQUIRE_MESSAGE((info.kind == "prosody" || info.kind == "ejabberd"),
+                  "run through tests/interop/with-servers.sh (XMPP_INTEROP_SERVER unset)");
+  REQUIRE_MESSAGE(!info.c2s.empty(), "XMPP_*_C2S unset");
+  REQUIRE_MESSAGE(!info.ca_file.empty(), "XMPP_*_CA unset");
+  return info;
+}
+
+Account::Account(AccountOptions options) : options_(std::move(options)) {
+  const ServerInfo& srv = server();
+  auto jid = xmpp::Jid::parse(options_.user + "@localhost");
+  REQUIRE(jid);
+  xmpp::ClientConfig client(*jid);
+  client.resource = options_.resource;
+  client.credentials.password = options_.password;
+  client.tls = options_.tls;
+  if (!options_.mechanisms.empty()) client.mechanisms = options_.mechanisms;
+  client.stream_management.enable = options_.stream_management;
+  // Acks come quickly in tests, so that "everything acknowledged" is reached in milliseconds.
+  client.stream_management.request_after = 100ms;
+  client.stream_management.request_every_stanzas = 1;
+
+  xmpp::SessionConfig config(std::move(client));
+  config.server = !options_.address.empty()                 ? options_.address
+                  : options_.tls == xmpp::TlsPolicy::direct ? srv.tls
+                                                            : srv.c2s;
+  config.reconnect.base = 100ms;
+  config.reconnect.cap = 500ms;
+
+  xmpp::SessionHooks hooks;
+  hooks.on_event = [this](xmpp::Session&, const xmpp::Event& event) {
+    if (const auto* ok = std::get_if<xmpp::event::Authenticated>(&event)) {
+      authenticated.push_back(ok->mechanism);
+    } else if (const auto* no = std::get_if<xmpp::event::AuthenticationFailed>(&event)) {
+      auth_failures.push_back(no->text);
+    } else if (const auto* error = std::get_if<xmpp::event::StreamErrorReceived>(&event)) {
+      stream_errors_received.emplace_back(xmpp::to_string(error->error.condition));
+    }
+  };
+  hooks.on_connect = [this](xmpp::Session& session, const xmpp::event::Online& online) {
+    ++fresh_sessions;
+    bound_jid = std::string(online.jid.str());
+    if (options_.initial_presence) {
+      xmpp::xml::Arena arena;
+      xmpp::xml::Builder presence(arena, "presence", "jabber:client");
+      CHECK(session.send(presence.root()) == xmpp::SendStatus::ok);
+    }
+  };
+  hooks.on_resume = [this](xmpp::Session&, const xmpp::event::Online& online) {
+    ++resumed_sessions;
+    bound_jid = std::string(online.jid.str());
+  };
+  hooks.on_stanza = [this](xmpp::Session&, xmpp::xml::Element stanza) {
+    if (!stanza.is("message", "jabber:client")) return;
+    if (!stanza.child("body")) return;
+    ++received[std::string(stanza.attribute_or_empty("id"))];
+  };
+  hooks.on_acked = [this](xmpp::Session&, const xmpp::event::Acked& acks) {
+    for (const auto& stanza : acks.stanzas)
+      ++acked[stanza.id];
+  };
+  hooks.on_unconfirmed = [this](xmpp::Session&, const xmpp::event::Unconfirmed& lost) {
+    for (const auto& stanza : lost.stanzas)
+      ++unconfirmed[stanza.id];
+  };
+  hooks.on_closed = [this](xmpp::Session&, const xmpp::event::Closed& closed) {
+    closes.push_back(closed);
+  };
+  hooks.on_stopped = [this](xmpp::Session&, xmpp::StopReason reason) { stopped = reason; };
+
+  xmpp::posix::Options adapter_options;
+  adapter_options.tls.ca_file = srv.ca_file;
+  adapter_options.tls.max_version = options_.max_tls;
+  adapter_options.connect_timeout = 2s;
+  adapter_ =
+      std::make_unique<xmpp::posix::Client>(std::move(config), std::move(hooks), adapter_options);
+}
+
+Account::~Account() {
+  xmpp::Session& s = adapter_->session();
+  if (s.state() == xmpp::SessionState::idle || s.state() == xmpp::SessionState::stopped) return;
+  if (s.close(xmpp::Clock::now()) != xmpp::CommandStatus::ok) return;
+  adapter_->run_until([&] { return s.state() == xmpp::SessionState::stopped; }, 3s);
+}
+
+void Account::start() {
+  std::string error;
+  REQUIRE_MESSAGE(adapter_->start(&error), error);
+}
+
+std::string Account::full_jid() const {
+  return options_.user + "@localhost/" + options_.resource;
+}
+
+void Account::send_chat(const std::string& to, const std::string& id, const std::string& body) {
+  xmpp::xml::Arena arena;
+  xmpp::xml::Builder message(arena, "message", "jabber:client");
+  message.attribute("to", to).attribute("type", "chat").attribute("id", id);
+  message.start("body").text(body).end();
+  REQUIRE(adapter_->session().send(message.root()) == xmpp::SendStatus::ok);
+}
+
+bool Account::online() const {
+  return adapter_->session().client().phase() == xmpp::ClientPhase::online;
+}
+
+bool Account::received_all_once(const std::vector<std::string>& wanted) const {
+  for (const auto& id : wanted) {
+    const auto found = received.find(id);
+    if (found == received.end() || found->second != 1) return false;
+  }
+  return true;
+}
+
+bool Account::acked_all_once(const std::vector<std::string>& wanted) const {
+  for (const auto& id : wanted) {
+    const auto found = acked.find(id);
+    if (found == acked.end() || found->second != 1) return false;
+  }
+  return true;
+}
+
+bool run_all(std::initializer_list<Account*> accounts, const std::function<bool()>& done,
+             std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    for (Account* account : accounts)
+      account->adapter().run_once(2ms);
+  }
+  return true;
+}
+
+std::vector<std::string> ids(const std::string& prefix, int first, int last) {
+  std::vector<std::string> result;
+  for (int i = first; i <= last; ++i)
+    result.push_back(prefix + std::to_string(i));
+  return result;
+}
+
+}  // namespace interop
