@@ -30,4 +30,35 @@ std::string srv_name(std::string_view domain, bool direct_tls) {
   return name;
 }
 
+std::vector<Candidate> mixed_connect_plan(const SrvResult& starttls, const SrvResult& direct,
+                                          std::string_view domain, const RandomUpTo& random) {
+  std::vector<SrvRecord> mixed;
+  const auto take = [&mixed](const SrvResult& srv, bool direct_tls) {
+    if (srv.outcome != SrvOutcome::found) return;
+    for (SrvRecord record : srv.records) {
+      record.direct_tls = direct_tls;
+      mixed.push_back(std::move(record));
+    }
+  };
+  take(starttls, false);
+  take(direct, true);
+
+  std::vector<Candidate> plan;
+  if (!mixed.empty()) {
+    // XEP-0368 §2: both services' records are one RFC 2782 set.
+    for (SrvRecord& record : order_srv_records(std::move(mixed), random)) {
+      plan.push_back(Candidate{HostPort{std::move(record.target), record.port}, record.direct_tls});
+    }
+    return plan;
+  }
+  // No usable record. A "." from either service says the domain publishes SRV records, so the
+  // A/AAAA fallback is not allowed (RFC 2782; XEP-0368 §5 for "_xmpps-client").
+  if (starttls.outcome == SrvOutcome::not_offered || direct.outcome == SrvOutcome::not_offered) {
+    return plan;
+  }
+  // RFC 6120 §3.2.2: neither service has records (or the lookups failed): the domain itself.
+  plan.push_back(Candidate{HostPort{std::string(domain), kClientPort}, false});
+  return plan;
+}
+
 }  // namespace xmpp::dns

@@ -40,14 +40,16 @@ struct Client::Impl {
         session(config, std::move(hooks)),
         transport({options.connect_timeout, options.read_chunk, options.max_pending_ciphertext}),
         domain(session.client().config().jid.domain()),
-        direct_tls(session.client().config().tls == TlsPolicy::direct) {}
+        policy(session.client().config().tls) {}
 
   Options options;
   SessionConfig config;  // what the Session was given, to explain an invalid_config
   Session session;
   detail::Transport transport;
   std::string domain;
-  bool direct_tls;
+  TlsPolicy policy;
+  /// Per address of the current transport: TLS from the first byte (XEP-0368).
+  std::vector<bool> direct_tls;
   std::shared_ptr<const tls::Context> tls_context;
   std::unique_ptr<dns::Resolver> resolver;
   dns::RandomUpTo random = adapters::system_random();
@@ -155,7 +157,8 @@ struct Client::Impl {
   void begin_attempt(const ConnectTarget& target, TimePoint now) {
     last_error.clear();
     detail::ResolvedTarget resolved =
-        detail::resolve_target(*resolver, target, domain, direct_tls, random, options.dns.timeout);
+        detail::resolve_target(*resolver, target, domain, policy, random, options.dns.timeout);
+    direct_tls = std::move(resolved.direct_tls);
     // Resolution blocked the loop: the connect timeout runs from after it.
     const TimePoint after = Impl::now();
     transport.open(std::move(resolved.addresses), after);
@@ -170,11 +173,14 @@ struct Client::Impl {
   void on_transport_ready(short revents, TimePoint now) {
     const detail::TransportProgress progress = transport.handle_ready(revents, now);
     if (progress.connected) {
-      if (direct_tls) {
-        // XEP-0368: TLS from the first byte, offering ALPN "xmpp-client".
+      const std::size_t index = transport.current_address();
+      const bool direct = index < direct_tls.size() && direct_tls[index];
+      if (direct) {
+        // XEP-0368: TLS from the first byte, SNI the JID's domain, ALPN "xmpp-client".
         transport.start_tls(tls_context, {domain, "xmpp-client"}, {});
       }
-      session.transport_connected(now);
+      session.transport_connected(
+          now, direct ? TransportSecurity::direct_tls : TransportSecurity::plain);
     }
     if (progress.tls_established) on_tls_established(now);
     pump(now);

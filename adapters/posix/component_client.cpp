@@ -56,7 +56,7 @@ struct ComponentClient::Impl {
       return fail_start(error, "invalid configuration: " + std::string(to_string(problem)));
     }
     detail::ResolvedTarget resolved =
-        detail::resolve_address(*resolver, server, kComponentPort, options.dns.timeout);
+        detail::resolve_address(*resolver, server, kComponentPort, false, options.dns.timeout);
     if (resolved.addresses.empty()) return fail_start(error, resolved.error);
     transport.open(std::move(resolved.addresses), now());
     if (transport.ended()) return fail_start(error, transport.error());

@@ -80,6 +80,8 @@ class Transport {
   tls::Connection* tls() noexcept { return tls_ ? tls_.get() : nullptr; }
   /// The address connected to (or being tried).
   std::string peer() const;
+  /// Its index in the list given to open().
+  std::size_t current_address() const noexcept { return next_address_ - 1; }
 
  private:
   enum class Phase : unsigned char { idle, connecting, connected };

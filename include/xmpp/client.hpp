@@ -134,6 +134,11 @@ class Client {
   /// written) and, when a stream management session is resumable, the engine resumes it (see
   /// above). invalid_state in any other phase; invalid_config when validate() fails.
   CommandStatus connect(TimePoint now);
+  /// connect() on a transport that starts as `security` says, whatever TlsPolicy's own default:
+  /// for adapters that follow XEP-0368 SRV records, which mix STARTTLS and direct-TLS targets.
+  /// direct_tls satisfies TlsPolicy::required and optional; it is refused (invalid_config) with
+  /// TlsPolicy::disabled, and `plain` is refused with TlsPolicy::direct. Otherwise as connect().
+  CommandStatus connect(TimePoint now, TransportSecurity security);
   /// Queues a top-level element (a stanza: `<message/>`, `<presence/>`, `<iq/>` in
   /// jabber:client, or another application element such as a CSI nonza). The element is
   /// serialised at once; the caller's tree is not kept. See SendStatus for the refusals.

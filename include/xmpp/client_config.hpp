@@ -31,6 +31,18 @@ enum class TlsPolicy : std::uint8_t {
 
 std::string_view to_string(TlsPolicy policy) noexcept;
 
+/// How one transport starts, for Client::connect(now, security): what XEP-0368 SRV records say
+/// per target (`_xmpps-client`: TLS from the first byte; `_xmpp-client`: STARTTLS).
+enum class TransportSecurity : std::uint8_t {
+  /// The stream starts in the clear; STARTTLS as the TlsPolicy says.
+  plain,
+  /// The transport starts with a TLS handshake (XEP-0368); the engine waits for
+  /// tls_established() before sending anything.
+  direct_tls,
+};
+
+std::string_view to_string(TransportSecurity security) noexcept;
+
 /// What the TLS layer reports when its handshake is done (see Client::tls_established()).
 struct TlsInfo {
   /// Whether the adapter verified the server's certificate chain and that it names the JID's

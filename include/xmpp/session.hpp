@@ -116,6 +116,11 @@ class Session {
   /// The transport asked for by handle_timeout() is open: the engine connects (or, when close()
   /// came meanwhile, state() becomes disconnecting). invalid_state unless opening.
   CommandStatus transport_connected(TimePoint now);
+  /// transport_connected() for a transport that starts as `security` says (Client::connect()
+  /// with a TransportSecurity): an adapter following XEP-0368 SRV records, where a
+  /// `_xmpps-client` target is TLS from the first byte whatever the TlsPolicy's default.
+  /// invalid_config (nothing changes) when `security` contradicts the TlsPolicy.
+  CommandStatus transport_connected(TimePoint now, TransportSecurity security);
   /// Bytes from the transport (after TLS). Returns how many the engine took and why it stopped,
   /// as Client::receive() does, with drain_needed only when output() must be written first (the
   /// Session drains events itself). In disconnecting: {0, closed}, the bytes are dropped.

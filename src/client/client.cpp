@@ -163,17 +163,28 @@ CommandStatus Client::tls_established(const TlsInfo& info, TimePoint now) {
 }
 
 CommandStatus Client::connect(TimePoint now) {
+  return connect(now, impl_->config.tls == TlsPolicy::direct ? TransportSecurity::direct_tls
+                                                             : TransportSecurity::plain);
+}
+
+CommandStatus Client::connect(TimePoint now, TransportSecurity security) {
   Impl& s = *impl_;
   const ClientPhase phase = s.current_phase();
   if (phase != ClientPhase::idle && phase != ClientPhase::closed) {
     return CommandStatus::invalid_state;
   }
   if (validate(s.config) != ConfigError::ok) return CommandStatus::invalid_config;
+  // TLS-first where TLS is disabled, or in the clear where the policy wants TLS from the first
+  // byte: the adapter's target contradicts the configuration.
+  if ((security == TransportSecurity::direct_tls && s.config.tls == TlsPolicy::disabled) ||
+      (security == TransportSecurity::plain && s.config.tls == TlsPolicy::direct)) {
+    return CommandStatus::invalid_config;
+  }
   if (phase == ClientPhase::closed) s.reset_connection();
   s.now = now;
   s.last_received_at = now;
   // XEP-0368: with direct TLS nothing is sent before the handshake.
-  if (s.config.tls == TlsPolicy::direct) {
+  if (security == TransportSecurity::direct_tls) {
     s.enter(ClientPhase::awaiting_tls);
   } else {
     s.open_stream();

@@ -35,6 +35,10 @@ std::string_view to_string(TlsPolicy policy) noexcept {
   return i < kTlsPolicyNames.size() ? kTlsPolicyNames[i] : "unknown";
 }
 
+std::string_view to_string(TransportSecurity security) noexcept {
+  return security == TransportSecurity::direct_tls ? "direct_tls" : "plain";
+}
+
 std::string_view to_string(ConfigError error) noexcept {
   const auto i = static_cast<std::size_t>(error);
   return i < kConfigErrorNames.size() ? kConfigErrorNames[i] : "unknown";

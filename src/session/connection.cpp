@@ -68,6 +68,12 @@ std::optional<ConnectTarget> Session::handle_timeout(TimePoint now) {
 }
 
 CommandStatus Session::transport_connected(TimePoint now) {
+  return transport_connected(now, impl_->client.config().tls == TlsPolicy::direct
+                                      ? TransportSecurity::direct_tls
+                                      : TransportSecurity::plain);
+}
+
+CommandStatus Session::transport_connected(TimePoint now, TransportSecurity security) {
   Impl& s = *impl_;
   if (s.busy() || s.state != SessionState::opening) return CommandStatus::invalid_state;
   s.now = now;
@@ -75,7 +81,7 @@ CommandStatus Session::transport_connected(TimePoint now) {
     s.state = SessionState::disconnecting;  // nothing to say on it: the adapter closes it
     return CommandStatus::ok;
   }
-  const CommandStatus status = s.client.connect(now);
+  const CommandStatus status = s.client.connect(now, security);
   if (status != CommandStatus::ok) return status;
   s.state = SessionState::connected;
   s.pump();

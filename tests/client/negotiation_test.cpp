@@ -200,6 +200,46 @@ TEST_CASE("client: direct TLS sends nothing before the handshake") {
   CHECK(h.error_sent() == StreamErrorCondition::undefined_condition);
 }
 
+TEST_CASE("client: a direct-TLS transport under the STARTTLS policy (XEP-0368 SRV targets)") {
+  // An _xmpps-client target: TLS from the first byte, although the policy's default is STARTTLS.
+  for (const TlsPolicy policy : {TlsPolicy::required, TlsPolicy::optional}) {
+    CAPTURE(to_string(policy));
+    Harness h(test_config(policy));
+    REQUIRE(h.client.connect(h.now, TransportSecurity::direct_tls) == CommandStatus::ok);
+    h.drain();
+    CHECK(h.written.empty());
+    CHECK(h.client.phase() == ClientPhase::awaiting_tls);
+    h.tls();
+    CHECK(h.take_written() == kClientHeaderTls);
+    // STARTTLS offered on it is the same error as after STARTTLS (XEP-0368 §2: "STARTTLS MUST
+    // NOT be used over direct TLS connections").
+    h.feed(cat({kServerHeader, kStartTlsFeatures}));
+    CHECK(h.error_sent() == StreamErrorCondition::undefined_condition);
+  }
+  // And a plain one under the STARTTLS policy is what connect() does.
+  Harness plain(test_config(TlsPolicy::required));
+  REQUIRE(plain.client.connect(plain.now, TransportSecurity::plain) == CommandStatus::ok);
+  plain.drain();
+  CHECK(plain.client.phase() != ClientPhase::awaiting_tls);
+  CHECK_FALSE(plain.written.empty());
+}
+
+TEST_CASE("client: a transport that contradicts the TLS policy is refused, nothing changes") {
+  Harness disabled(test_config(TlsPolicy::disabled));
+  CHECK(disabled.client.connect(disabled.now, TransportSecurity::direct_tls) ==
+        CommandStatus::invalid_config);
+  CHECK(disabled.client.phase() == ClientPhase::idle);
+  disabled.drain();
+  CHECK(disabled.written.empty());
+  Harness direct(test_config(TlsPolicy::direct));
+  CHECK(direct.client.connect(direct.now, TransportSecurity::plain) ==
+        CommandStatus::invalid_config);
+  CHECK(direct.client.phase() == ClientPhase::idle);
+  // The refusal leaves the engine usable.
+  CHECK(direct.client.connect(direct.now, TransportSecurity::direct_tls) == CommandStatus::ok);
+  CHECK(direct.client.phase() == ClientPhase::awaiting_tls);
+}
+
 TEST_CASE("client: an unverified certificate ends the session when verification is required") {
   Harness h(test_config(TlsPolicy::direct));
   h.connect();

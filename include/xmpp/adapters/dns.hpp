@@ -28,6 +28,9 @@ struct SrvRecord {
   std::uint16_t weight = 0;
   std::uint16_t port = 0;
   std::string target;  ///< without the trailing dot
+  /// The record came from `_xmpps-client._tcp` (XEP-0368): connect with TLS from the first
+  /// byte. Set by mixed_connect_plan(); ordering carries it along.
+  bool direct_tls = false;
   bool operator==(const SrvRecord&) const = default;
 };
 
@@ -84,6 +87,25 @@ SrvResult srv_result(std::vector<SrvRecord> records, const RandomUpTo& random);
 /// nothing when the service is not offered.
 std::vector<HostPort> connect_plan(const SrvResult& srv, std::string_view domain,
                                    std::uint16_t fallback_port);
+
+/// One place to try, and whether the connection starts with TLS (XEP-0368) or not.
+struct Candidate {
+  HostPort host;
+  bool direct_tls = false;
+  bool operator==(const Candidate&) const = default;
+};
+
+/// Where a client that accepts both STARTTLS and direct TLS tries, in order, for `domain`, from
+/// the SRV results of `_xmpp-client._tcp` (`starttls`) and `_xmpps-client._tcp` (`direct`).
+/// XEP-0368 §2: the records of both are one RFC 2782 set ("all priorities and weights are
+/// mixed", ordered with `random`), each connected the way its service says. A "." answer drops
+/// that service: when `_xmpps-client` says "." and `_xmpp-client` has no records, nothing is
+/// left and there is no A/AAAA fallback (XEP-0368 §5); when `_xmpp-client` says ".", the service
+/// is not offered without TLS-first either unless `_xmpps-client` has records. Without records
+/// in either (none exist, or the lookups failed), the domain itself on kClientPort with STARTTLS
+/// (RFC 6120 §3.2.2).
+std::vector<Candidate> mixed_connect_plan(const SrvResult& starttls, const SrvResult& direct,
+                                          std::string_view domain, const RandomUpTo& random);
 
 /// The SRV owner name for a domain: "_xmpp-client._tcp.DOMAIN" or "_xmpps-client._tcp.DOMAIN".
 std::string srv_name(std::string_view domain, bool direct_tls);

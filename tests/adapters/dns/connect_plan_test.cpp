@@ -80,5 +80,71 @@ TEST_CASE("connect_plan: records, fallback to the domain, nothing when not offer
   CHECK(connect_plan(not_offered, "example.com", kClientPort).empty());
 }
 
+SrvResult outcome(SrvOutcome o, std::vector<SrvRecord> records = {}) {
+  SrvResult result;
+  result.outcome = o;
+  result.records = std::move(records);
+  return result;
+}
+
+TEST_CASE("mixed_connect_plan: both services' records as one RFC 2782 set (XEP-0368 §2)") {
+  const SrvResult starttls = outcome(
+      SrvOutcome::found,
+      {SrvRecord{10, 0, 5222, "xmpp.example.com"}, SrvRecord{30, 0, 5222, "backup.example.com"}});
+  const SrvResult direct = outcome(SrvOutcome::found, {SrvRecord{20, 0, 443, "tls.example.com"}});
+  // Priorities interleave across the services; each target keeps how its service connects.
+  CHECK(mixed_connect_plan(starttls, direct, "example.com", first_always()) ==
+        std::vector<Candidate>{{{"xmpp.example.com", 5222}, false},
+                               {{"tls.example.com", 443}, true},
+                               {{"backup.example.com", 5222}, false}});
+
+  // Equal priority: the weights of both services are mixed. With weights 1 (STARTTLS) and 3
+  // (direct TLS) the running sums are 1 and 4: a draw of 2 picks the direct-TLS record first.
+  const SrvResult weighted_starttls =
+      outcome(SrvOutcome::found, {SrvRecord{10, 1, 5222, "a.example.com"}});
+  const SrvResult weighted_direct =
+      outcome(SrvOutcome::found, {SrvRecord{10, 3, 5223, "b.example.com"}});
+  std::vector<std::uint32_t> bounds;
+  const RandomUpTo draw_two = [&](std::uint32_t bound) -> std::uint32_t {
+    bounds.push_back(bound);
+    return 2;
+  };
+  CHECK(mixed_connect_plan(weighted_starttls, weighted_direct, "example.com", draw_two) ==
+        std::vector<Candidate>{{{"b.example.com", 5223}, true}, {{"a.example.com", 5222}, false}});
+  CHECK(bounds == std::vector<std::uint32_t>{4});
+}
+
+TEST_CASE("mixed_connect_plan: '.', no records, failures") {
+  const SrvResult starttls =
+      outcome(SrvOutcome::found, {SrvRecord{10, 0, 5222, "xmpp.example.com"}});
+  const SrvResult direct = outcome(SrvOutcome::found, {SrvRecord{10, 0, 5223, "tls.example.com"}});
+  const SrvResult none = outcome(SrvOutcome::no_records);
+  const SrvResult failed = outcome(SrvOutcome::failed);
+  const SrvResult dot = outcome(SrvOutcome::not_offered);
+
+  // One service only.
+  CHECK(mixed_connect_plan(starttls, none, "example.com", first_always()) ==
+        std::vector<Candidate>{{{"xmpp.example.com", 5222}, false}});
+  CHECK(mixed_connect_plan(none, direct, "example.com", first_always()) ==
+        std::vector<Candidate>{{{"tls.example.com", 5223}, true}});
+  // XEP-0368 §5: "_xmpps-client" says "." — the "_xmpp-client" records alone.
+  CHECK(mixed_connect_plan(starttls, dot, "example.com", first_always()) ==
+        std::vector<Candidate>{{{"xmpp.example.com", 5222}, false}});
+  // ... and with none of those either, no A/AAAA fallback.
+  CHECK(mixed_connect_plan(none, dot, "example.com", first_always()).empty());
+  CHECK(mixed_connect_plan(failed, dot, "example.com", first_always()).empty());
+  // "_xmpp-client" says ".": only direct TLS, if offered; never the fallback.
+  CHECK(mixed_connect_plan(dot, direct, "example.com", first_always()) ==
+        std::vector<Candidate>{{{"tls.example.com", 5223}, true}});
+  CHECK(mixed_connect_plan(dot, none, "example.com", first_always()).empty());
+  CHECK(mixed_connect_plan(dot, dot, "example.com", first_always()).empty());
+  // No records anywhere (or failed lookups): the domain itself, STARTTLS (RFC 6120 §3.2.2).
+  for (const auto& [a, b] : {std::pair{none, none}, std::pair{failed, none},
+                             std::pair{none, failed}, std::pair{failed, failed}}) {
+    CHECK(mixed_connect_plan(a, b, "example.com", first_always()) ==
+          std::vector<Candidate>{{{"example.com", kClientPort}, false}});
+  }
+}
+
 }  // namespace
 }  // namespace xmpp::dns
