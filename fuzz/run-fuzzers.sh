@@ -16,13 +16,15 @@ fi
 build=$1
 seconds=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-targets=(fuzz_stream_parser fuzz_writer_roundtrip fuzz_client_session fuzz_client_sm)
+targets=(fuzz_stream_parser fuzz_writer_roundtrip fuzz_client_session fuzz_client_sm
+  fuzz_chat_input)
 
 # The dictionary of each target (fuzz/meson.build makes the same choice).
 dict_of() {
   case $1 in
     fuzz_client_session) echo "$here/client.dict" ;;
     fuzz_client_sm) echo "$here/sm.dict" ;;
+    fuzz_chat_input) echo "$here/chat.dict" ;;
     *) echo "$here/xml.dict" ;;
   esac
 }
