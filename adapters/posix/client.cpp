@@ -75,8 +75,13 @@ struct Client::Impl {
     }
     const CommandStatus status = session.start(now());
     if (status == CommandStatus::invalid_config) {
-      return fail_start(error,
-                        "invalid configuration: " + std::string(to_string(validate(config))));
+      const SessionConfigError problem = validate(config);
+      std::string reason = "invalid configuration: " + std::string(to_string(problem));
+      // Name the engine's own complaint, not just "client".
+      if (problem == SessionConfigError::client) {
+        reason += ": " + std::string(to_string(validate(config.client)));
+      }
+      return fail_start(error, std::move(reason));
     }
     if (status != CommandStatus::ok) {
       return fail_start(error, "cannot start in state " + std::string(to_string(session.state())));

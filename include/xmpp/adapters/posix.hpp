@@ -112,7 +112,11 @@ class ComponentClient {
   ComponentClient(const ComponentClient&) = delete;
   ComponentClient& operator=(const ComponentClient&) = delete;
 
-  /// Resolves and connects (blocking, bounded by the timeouts), then starts the handshake.
+  /// Checks the configuration and resolves the server (blocking, bounded by the DNS timeout),
+  /// then starts connecting (not blocking): the handshake begins once the TCP connection is up.
+  /// False (and `error`) when the configuration or the address is unusable. A connection that
+  /// then fails ends run() with CloseReason::connection_lost (last_transport_error() says why);
+  /// no hook is called for it, as no stream was started.
   bool start(std::string* error = nullptr);
   /// Runs until the stream has closed; returns the Closed event's reason.
   CloseReason run();
