@@ -17,7 +17,7 @@ build=$1
 seconds=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 targets=(fuzz_stream_parser fuzz_writer_roundtrip fuzz_client_session fuzz_client_sm
-  fuzz_chat_input)
+  fuzz_chat_input fuzz_session_app)
 
 # The dictionary of each target (fuzz/meson.build makes the same choice).
 dict_of() {
@@ -25,6 +25,7 @@ dict_of() {
     fuzz_client_session) echo "$here/client.dict" ;;
     fuzz_client_sm) echo "$here/sm.dict" ;;
     fuzz_chat_input) echo "$here/chat.dict" ;;
+    fuzz_session_app) echo "$here/session_app.dict" ;;
     *) echo "$here/xml.dict" ;;
   esac
 }

@@ -1,5 +1,6 @@
-// The protocol duties xmpp-chat performs itself: answering XEP-0199 pings, and refusing other
-// IQ requests it cannot serve, as RFC 6120 §8.2.3 requires every get/set to be answered.
+// The protocol duties xmpp-chat performs itself in component mode: answering XEP-0199 pings, and
+// refusing other IQ requests it cannot serve, as RFC 6120 §8.2.3 requires every get/set to be
+// answered. (In client mode xmpp::Session's application layer does the same.)
 #pragma once
 
 #include <optional>

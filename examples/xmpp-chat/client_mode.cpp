@@ -3,7 +3,6 @@
 #include <deque>
 #include <string>
 
-#include "auto_reply.hpp"
 #include "chat_modes.hpp"
 #include "command_input.hpp"
 #include "emit.hpp"
@@ -114,21 +113,20 @@ class ChatClient {
   SessionHooks hooks() {
     SessionHooks hooks;
     hooks.on_event = [this](Session&, const Event& event) { on_event(event); };
-    hooks.on_connect = [this](Session& session, const event::Online& online) {
+    hooks.on_connect = [this](Session&, const event::Online& online) {
+      // The Session sent initial presence (ApplicationConfig::send_initial_presence): on a fresh
+      // session only, a resumed one still has it (XEP-0198 §5).
       emit(output::online(online.jid.str(), false));
-      // Initial presence on a fresh session only: a resumed one still has it (XEP-0198 §5).
-      xml::Arena arena;
-      (void)session.send(xml::Builder(arena, "presence", "jabber:client").root());
       flush_waiting();
     };
     hooks.on_resume = [this](Session&, const event::Online& online) {
       emit(output::online(online.jid.str(), true));
       flush_waiting();
     };
-    hooks.on_stanza = [this](Session& session, xml::Element stanza) {
-      auto reply = automatic_reply(stanza, Mode::client);
-      if (!reply || reply->show) emit(inbound_event(stanza, Mode::client));
-      if (reply) (void)session.send(reply->reply.get());
+    // Pings are answered by the Session's application layer and never get here; other IQ
+    // requests are shown, then refused by it (ApplicationConfig::answer_unhandled_iqs).
+    hooks.on_stanza = [this](Session&, xml::Element stanza) {
+      emit(inbound_event(stanza, Mode::client));
     };
     hooks.on_acked = [this](Session&, const event::Acked& acked) {
       for (const auto& stanza : acked.stanzas) {

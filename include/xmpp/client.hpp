@@ -157,6 +157,12 @@ class Client {
   /// stanza still unacknowledged is handed back in an Unconfirmed event, and the next connect()
   /// starts a new session. invalid_state when there is no such session or while connected.
   CommandStatus abandon_session();
+  /// The application's own keepalive found the link dead (a XEP-0199 ping went unanswered):
+  /// LinkDead{ping_timeout}, then Closed{connection_lost, detail}, without writing anything more
+  /// (a closing tag reaching the server would end a session that can still be resumed, XEP-0198
+  /// §5). Close the transport, then connect() again to resume. An input: Stanza elements polled
+  /// before are no longer valid. invalid_state when idle or closed.
+  CommandStatus declare_link_dead(TimePoint now, std::string_view detail);
   /// The stream management state (counters, unacknowledged queue, SM-ID, location) to store,
   /// for restore_stream_management() in a later process. Timestamps are saved relative to `now`.
   std::string save_stream_management(TimePoint now) const;

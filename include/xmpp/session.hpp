@@ -12,6 +12,8 @@
 #include "xmpp/client.hpp"
 #include "xmpp/iq_request.hpp"
 #include "xmpp/reconnect.hpp"
+#include "xmpp/roster.hpp"
+#include "xmpp/router.hpp"
 #include "xmpp/session_config.hpp"
 #include "xmpp/session_hooks.hpp"
 
@@ -91,6 +93,28 @@ std::string_view to_string(SessionState state) noexcept;
 /// anything else is not a response and goes to on_stanza), or with timeout, session_replaced or
 /// stopped (IqOutcome). Requests survive a resumption.
 ///
+/// ## The application layer
+/// An inbound stanza that does not answer a pending request goes to the first of these that
+/// takes it (SessionConfig::app switches each duty off):
+///   1. A roster push (RFC 6121 §2.1.6): applied to roster() and answered with a result only when
+///      it comes from the account itself (no `from`, or the account's bare JID), then on_roster;
+///      from anyone else it is refused with service-unavailable and changes nothing
+///      (CVE-2014-0364). A malformed push is answered with bad-request.
+///   2. A subscription presence (subscribe, subscribed, unsubscribe, unsubscribed), when
+///      on_subscription is set.
+///   3. An IQ get that a duty answers: XEP-0199 ping, XEP-0030 disco#info (without a node),
+///      XEP-0092 software version (off by default). An IQ get/set breaking RFC 6120 §8.2.3 (no
+///      payload, several) is shown to on_stanza and answered with bad-request, never routed.
+///   4. The first route of router() that matches.
+///   5. on_stanza; then an IQ get/set is answered with service-unavailable (RFC 6120 §8.4).
+/// IQ results and errors, messages and presence are never answered automatically. When a fresh
+/// session comes online the Session asks for the roster (fetch_roster), sends initial presence
+/// (send_initial_presence) and `<inactive/>` when the application chose it (XEP-0352: a stream
+/// starts active, a resumed one too), then calls on_connect; after a resumption only the CSI
+/// state is sent again, then on_resume. The keepalive ping (ApplicationConfig::keepalive) is
+/// one of the Session's deadlines; an unanswered one ends the connection as lost (on_link_dead,
+/// on_closed) and the reconnect policy resumes the session.
+///
 /// ## Errors
 /// API misuse returns an error status (invalid_state, ...) and changes nothing.
 ///
@@ -162,6 +186,37 @@ class Session {
   /// Client::restore_stream_management(), before start() (idle only, else invalid_state).
   CommandStatus restore_stream_management(std::string_view bytes, Duration downtime, TimePoint now,
                                           sm::RestoreError* error = nullptr);
+
+  // -- The application layer (hooks included) ---------------------------------------------------
+
+  /// The routes for inbound stanzas (see "The application layer"). Routes may be added and
+  /// removed at any time, from hooks and handlers too; a handler runs like a hook.
+  Router& router() noexcept;
+  const Router& router() const noexcept;
+  /// Asks for the roster (RFC 6121 §2.1.3). When the result arrives, roster() is replaced and
+  /// on_roster called, then `done` (if any) with the response or how the request ended. Statuses
+  /// as send_iq().
+  IqSendResult request_roster(IqCallback done = {});
+  /// The roster as last received; cleared when a fresh session replaces the previous one (a
+  /// resumption keeps it). Valid until the next call that may deliver events.
+  const Roster& roster() const noexcept;
+  /// Presence subscription replies and requests (RFC 6121 §3), each one presence stanza to
+  /// `contact`'s bare JID: approve (subscribed), deny or revoke (unsubscribed), ask (subscribe),
+  /// cancel (unsubscribe). Statuses as send().
+  SendStatus approve_subscription(const Jid& contact);
+  SendStatus deny_subscription(const Jid& contact);
+  SendStatus subscribe(const Jid& contact);
+  SendStatus unsubscribe(const Jid& contact);
+  /// Client State Indication (XEP-0352): the application's state is remembered (across
+  /// resumption and fresh sessions) and sent when the server advertises urn:xmpp:csi:0. See
+  /// CsiStatus for what happened.
+  CsiStatus set_active();
+  CsiStatus set_inactive();
+  /// The state the application last chose (active until set_inactive()).
+  ClientState client_state() const noexcept;
+  /// Adds a feature (a namespace the application implements) to the disco#info answer.
+  /// invalid_input when `feature` is empty; ok (nothing changes) when already present.
+  CommandStatus add_disco_feature(std::string_view feature);
 
   // -- Drains -----------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "xmpp/application_config.hpp"
 #include "xmpp/client_config.hpp"
 #include "xmpp/reconnect.hpp"
 
@@ -63,6 +64,9 @@ struct SessionConfig {
   /// Requests awaiting their response (or their callback), at most. send_iq() refuses more with
   /// IqSendStatus::too_many_pending. 1 to kMaxPendingIqsLimit.
   std::size_t max_pending_iqs = 256;
+  /// What the application layer does on its own: automatic answers, the keepalive ping,
+  /// initial presence, the roster (Session's class comment, "The application layer").
+  ApplicationConfig app;
 };
 
 /// Why a SessionConfig is unusable (Session::start() returns invalid_config).
@@ -72,6 +76,7 @@ enum class SessionConfigError : std::uint8_t {
   reconnect,                ///< validate(config.reconnect) fails (after taking the entropy)
   invalid_iq_timeout,       ///< iq_timeout is zero or negative
   invalid_max_pending_iqs,  ///< max_pending_iqs is 0 or above kMaxPendingIqsLimit
+  application,              ///< validate(config.app) fails
 };
 
 std::string_view to_string(SessionConfigError error) noexcept;

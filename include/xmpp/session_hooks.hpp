@@ -9,6 +9,7 @@
 
 #include "xmpp/engine.hpp"
 #include "xmpp/reconnect.hpp"
+#include "xmpp/roster.hpp"
 #include "xmpp/xml/element.hpp"
 
 namespace xmpp {
@@ -46,8 +47,19 @@ struct SessionHooks {
   /// A session was resumed (XEP-0198, resumed == true): nothing was lost, nothing is re-sent
   /// by the application; pending IQ requests are still pending. go-xmpp's PostResumeHook.
   std::function<void(Session&, const event::Online&)> on_resume;
-  /// A stanza that is not the response to a pending send_iq() request.
+  /// A stanza that is not the response to a pending send_iq() request, that no automatic duty
+  /// took and that no route of Session::router() matched (the Session's class comment, "The
+  /// application layer"). An IQ get or set arriving here has already been answered with
+  /// service-unavailable unless ApplicationConfig::answer_unhandled_iqs is off.
   std::function<void(Session&, xml::Element)> on_stanza;
+  /// The roster changed: a roster result arrived (Session::request_roster(), or
+  /// ApplicationConfig::fetch_roster), or the account's server pushed an item (RFC 6121 §2.1.6;
+  /// already answered). Session::roster() holds the new state.
+  std::function<void(Session&, const RosterUpdate&)> on_roster;
+  /// A contact asked to subscribe to the user's presence, approved or denied the user's request,
+  /// or cancelled (RFC 6121 §3): answer a request with Session::approve_subscription() or
+  /// deny_subscription(). When empty, these presence stanzas go to the router and on_stanza.
+  std::function<void(Session&, const SubscriptionEvent&)> on_subscription;
   /// The server acknowledged these stanzas (XEP-0198).
   std::function<void(Session&, const event::Acked&)> on_acked;
   /// These stanzas can no longer be confirmed: re-send or report them (XEP-0198).

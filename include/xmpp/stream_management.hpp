@@ -99,6 +99,17 @@ struct UnackedStanza {
   bool operator==(const UnackedStanza&) const = default;
 };
 
+/// What found a link dead (event::LinkDead).
+enum class LinkDeadCause : std::uint8_t {
+  /// The engine's `<r/>` went unanswered for StreamManagementConfig::ack_timeout (XEP-0198 §4).
+  ack_timeout,
+  /// The application's keepalive went unanswered (Client::declare_link_dead(); the Session's
+  /// XEP-0199 keepalive ping, ApplicationConfig::keepalive).
+  ping_timeout,
+};
+
+std::string_view to_string(LinkDeadCause cause) noexcept;
+
 namespace event {
 
 /// The server acknowledged these stanzas (XEP-0198 §4: it took responsibility for them), oldest
@@ -117,13 +128,14 @@ struct Unconfirmed {
   std::string reason;
 };
 
-/// An acknowledgement request went unanswered for StreamManagementConfig::ack_timeout: the link is
-/// dead even though the transport has not noticed. A Closed{connection_lost} follows at once
-/// (after an Unconfirmed when the session cannot be resumed). No closing tag is sent, so that the
-/// session stays resumable: close the transport and connect again to resume.
+/// The link is dead even though the transport has not noticed: an acknowledgement request or a
+/// keepalive ping went unanswered (`cause`). A Closed{connection_lost} follows at once (after an
+/// Unconfirmed when the session cannot be resumed). No closing tag is sent, so that the session
+/// stays resumable: close the transport and connect again to resume.
 struct LinkDead {
   /// How long the server has been silent.
   Duration silent_for{};
+  LinkDeadCause cause = LinkDeadCause::ack_timeout;
 };
 
 }  // namespace event

@@ -237,6 +237,20 @@ CommandStatus Client::abandon_session() {
   return CommandStatus::ok;
 }
 
+CommandStatus Client::declare_link_dead(TimePoint now, std::string_view detail) {
+  Impl& s = *impl_;
+  const ClientPhase phase = s.current_phase();
+  if (phase == ClientPhase::idle || phase == ClientPhase::closed) {
+    return CommandStatus::invalid_state;
+  }
+  s.now = now;
+  s.core.begin_input();
+  s.core.push_event(event::LinkDead{std::chrono::duration_cast<Duration>(now - s.last_received_at),
+                                    LinkDeadCause::ping_timeout});
+  s.core.abandon(CloseReason::connection_lost, detail);
+  return CommandStatus::ok;
+}
+
 std::string Client::save_stream_management(TimePoint now) const {
   const Impl& s = *impl_;
   if (s.to_resend.empty()) return s.sm.save(now);

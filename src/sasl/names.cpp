@@ -1,7 +1,7 @@
 // Names, messages and small helpers of the public SASL types (include/xmpp/sasl.hpp).
 #include <algorithm>
 
-#include "sasl/name_table.hpp"
+#include "core/name_table.hpp"
 #include "xmpp/sasl.hpp"
 
 namespace xmpp::sasl {
@@ -116,11 +116,11 @@ static_assert(kErrors.size() == static_cast<std::size_t>(Error::crypto_failure) 
 }  // namespace
 
 std::string_view to_string(Mechanism mechanism) noexcept {
-  return detail::name_of(kMechanismNames, mechanism, "");
+  return core::name_of(kMechanismNames, mechanism, "");
 }
 
 std::optional<Mechanism> mechanism_from_string(std::string_view name) noexcept {
-  return detail::value_of<Mechanism>(kMechanismNames, name);
+  return core::value_of<Mechanism>(kMechanismNames, name);
 }
 
 std::optional<ScramHash> scram_hash(Mechanism mechanism) noexcept {
@@ -148,11 +148,11 @@ bool is_plus(Mechanism mechanism) noexcept {
 }
 
 std::string_view to_string(ChannelBindingType type) noexcept {
-  return detail::name_of(kChannelBindingNames, type, "");
+  return core::name_of(kChannelBindingNames, type, "");
 }
 
 std::optional<ChannelBindingType> channel_binding_type_from_string(std::string_view name) noexcept {
-  return detail::value_of<ChannelBindingType>(kChannelBindingNames, name);
+  return core::value_of<ChannelBindingType>(kChannelBindingNames, name);
 }
 
 std::string_view TlsChannel::data(ChannelBindingType type) const noexcept {
@@ -181,11 +181,11 @@ bool TlsChannel::usable(ChannelBindingType type) const noexcept {
 }
 
 std::string_view to_string(SelectionError error) noexcept {
-  return detail::name_of(kSelectionMessages, error, "unknown selection error");
+  return core::name_of(kSelectionMessages, error, "unknown selection error");
 }
 
 std::string_view to_string(PrepError error) noexcept {
-  return detail::name_of(kPrepMessages, error, "unknown SASLprep error");
+  return core::name_of(kPrepMessages, error, "unknown SASLprep error");
 }
 
 std::string_view to_string(Error error) noexcept {
@@ -199,11 +199,11 @@ ErrorOrigin origin(Error error) noexcept {
 }
 
 std::string_view to_string(FailureCondition condition) noexcept {
-  return detail::name_of(kFailureNames, condition, "unknown");
+  return core::name_of(kFailureNames, condition, "unknown");
 }
 
 FailureCondition failure_condition_from_string(std::string_view name) noexcept {
-  const auto condition = detail::value_of<FailureCondition>(kFailureNames, name);
+  const auto condition = core::value_of<FailureCondition>(kFailureNames, name);
   // "unknown" is our name, not RFC 6120's: it parses as unknown like any other foreign name.
   return condition.value_or(FailureCondition::unknown);
 }

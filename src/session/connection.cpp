@@ -57,6 +57,7 @@ std::optional<ConnectTarget> Session::handle_timeout(TimePoint now) {
   if (s.busy()) return std::nullopt;
   s.now = now;
   if (s.transport_open()) s.client.handle_timeout(now);
+  s.keepalive(now);
   for (session::PendingIq& request : s.iqs.take_expired(now))
     s.queue_iq(std::move(request), IqOutcome::timeout, std::nullopt);
   s.pump();

@@ -119,10 +119,11 @@ void Session::Impl::deliver(Note& note) {
   if (!note.event) return;
   const Event& event = *note.event;
   if (const auto* online = std::get_if<event::Online>(&event)) {
+    online_duties(*online);
     const auto& hook = online->resumed ? hooks.on_resume : hooks.on_connect;
     if (hook) hook(self, *online);
   } else if (const auto* stanza = std::get_if<event::Stanza>(&event)) {
-    if (hooks.on_stanza) hooks.on_stanza(self, stanza->element);
+    route(stanza->element);
   } else if (const auto* acked = std::get_if<event::Acked>(&event)) {
     if (hooks.on_acked) hooks.on_acked(self, *acked);
   } else if (const auto* unconfirmed = std::get_if<event::Unconfirmed>(&event)) {

@@ -67,7 +67,12 @@ IqSendResult Session::send_iq(xml::Element iq, IqCallback callback, TimePoint no
                               IqOptions options) {
   Impl& s = *impl_;
   if (s.logging) return {IqSendStatus::invalid_state, {}};
-  const Duration timeout = options.timeout.value_or(s.iq_timeout);
+  return s.send_iq(iq, std::move(callback), now, options.timeout.value_or(s.iq_timeout),
+                   options.tag);
+}
+
+IqSendResult Session::Impl::send_iq(xml::Element iq, IqCallback callback, TimePoint at,
+                                    Duration timeout, std::uint64_t tag) {
   if (!is_request(iq) || !callback || timeout <= Duration::zero()) {
     return {IqSendStatus::invalid_request, {}};
   }
@@ -76,26 +81,26 @@ IqSendResult Session::send_iq(xml::Element iq, IqCallback callback, TimePoint no
     to = Jid::parse(*attribute);
     if (!to) return {IqSendStatus::invalid_request, {}};
   }
-  if (s.iqs.size() + s.iq_notes >= s.max_pending_iqs) return {IqSendStatus::too_many_pending, {}};
+  if (iqs.size() + iq_notes >= max_pending_iqs) return {IqSendStatus::too_many_pending, {}};
 
   std::string id(iq.attribute_or_empty("id"));
   xml::Element request = iq;
-  s.scratch.reset();
+  scratch.reset();
   if (id.empty()) {
-    for (int draw = 0; draw < kIdDraws && (id.empty() || s.iqs.contains(id)); ++draw) {
+    for (int draw = 0; draw < kIdDraws && (id.empty() || iqs.contains(id)); ++draw) {
       std::array<std::uint8_t, kIdBytes> bytes{};
-      s.client.config().entropy(bytes);
+      client.config().entropy(bytes);
       id = hex_lower(bytes);
     }
-    request = with_id(iq, id, s.scratch);
+    request = with_id(iq, id, scratch);
   }
-  if (s.iqs.contains(id)) return {IqSendStatus::duplicate_id, {}};
+  if (iqs.contains(id)) return {IqSendStatus::duplicate_id, {}};
 
-  const SendStatus sent = s.client.send(request, options.tag);
-  s.scratch.reset();
+  const SendStatus sent = client.send(request, tag);
+  scratch.reset();
   if (sent != SendStatus::ok) return {from_send_status(sent), {}};
-  s.iqs.add({id, std::move(to), std::move(callback), now + timeout});
-  s.pump();
+  iqs.add({id, std::move(to), std::move(callback), at + timeout});
+  pump();
   return {IqSendStatus::ok, std::move(id)};
 }
 

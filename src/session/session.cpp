@@ -8,6 +8,12 @@
 namespace xmpp {
 namespace {
 
+// ApplicationConfig::keepalive: the ping replaces the whitespace keepalive.
+ClientConfig with_keepalive(ClientConfig client, const ApplicationConfig& app) {
+  if (app.keepalive.interval > Duration::zero()) client.keepalive_interval = Duration::zero();
+  return client;
+}
+
 ReconnectConfig with_entropy(ReconnectConfig reconnect, const ClientConfig& client) {
   if (!reconnect.entropy) reconnect.entropy = client.entropy;
   return reconnect;
@@ -16,7 +22,7 @@ ReconnectConfig with_entropy(ReconnectConfig reconnect, const ClientConfig& clie
 }  // namespace
 
 Session::Impl::Impl(SessionConfig config, SessionHooks session_hooks)
-    : client(config.client),
+    : client(with_keepalive(config.client, config.app)),
       policy(with_entropy(config.reconnect, config.client)),
       hooks(std::move(session_hooks)),
       config_error(validate(config)),
@@ -24,7 +30,8 @@ Session::Impl::Impl(SessionConfig config, SessionHooks session_hooks)
       server(std::move(config.server)),
       follow_sm_location(config.follow_sm_location),
       iq_timeout(config.iq_timeout),
-      max_pending_iqs(config.max_pending_iqs) {}
+      max_pending_iqs(config.max_pending_iqs),
+      app(std::move(config.app)) {}
 
 void Session::Impl::log(TrafficDirection direction, std::string_view bytes) {
   if (bytes.empty() || !hooks.on_traffic) return;
@@ -65,6 +72,7 @@ ReceiveResult Session::receive(std::string_view bytes, TimePoint now) {
   for (;;) {
     const ReceiveResult r = s.client.receive(bytes.substr(consumed), now);
     s.log(TrafficDirection::received, bytes.substr(consumed, r.consumed));
+    if (r.consumed != 0) s.last_received = now;  // the keepalive's silence starts again
     consumed += r.consumed;
     s.pump();
     // drain_needed for the event queue is answered here (pump() drained it); one that made no
@@ -145,6 +153,7 @@ std::optional<TimePoint> Session::next_deadline() const noexcept {
   if (s.transport_open()) consider(s.client.next_deadline());
   if (s.state == SessionState::waiting) consider(s.policy.next_deadline());
   consider(s.iqs.next_deadline());
+  consider(s.next_ping());
   return earliest;
 }
 

@@ -1,6 +1,7 @@
 // SessionConfig checks and the names of the Session's enumerations.
 #include <array>
 
+#include "core/name_table.hpp"
 #include "xmpp/session.hpp"
 
 namespace xmpp {
@@ -8,8 +9,8 @@ namespace {
 
 constexpr std::array<std::string_view, 3> kTargetSourceNames = {"redirect", "sm_location",
                                                                 "configured"};
-constexpr std::array<std::string_view, 5> kConfigErrorNames = {
-    "ok", "client", "reconnect", "invalid_iq_timeout", "invalid_max_pending_iqs",
+constexpr std::array<std::string_view, 6> kConfigErrorNames = {
+    "ok", "client", "reconnect", "invalid_iq_timeout", "invalid_max_pending_iqs", "application",
 };
 constexpr std::array<std::string_view, 6> kStateNames = {
     "idle", "waiting", "opening", "connected", "disconnecting", "stopped",
@@ -25,8 +26,7 @@ constexpr std::array<std::string_view, 9> kIqSendStatusNames = {
 
 template <std::size_t N, class E>
 std::string_view name_of(const std::array<std::string_view, N>& names, E value) noexcept {
-  const auto i = static_cast<std::size_t>(value);
-  return i < N ? names[i] : "unknown";
+  return core::name_of(names, value, "unknown");
 }
 
 }  // namespace
@@ -59,6 +59,7 @@ SessionConfigError validate(const SessionConfig& config) {
   if (config.max_pending_iqs == 0 || config.max_pending_iqs > kMaxPendingIqsLimit) {
     return SessionConfigError::invalid_max_pending_iqs;
   }
+  if (validate(config.app) != ApplicationConfigError::ok) return SessionConfigError::application;
   return SessionConfigError::ok;
 }
 

@@ -1,6 +1,7 @@
 // The state of a Session. The public methods live in session.cpp (data and getters),
 // connection.cpp (transports, attempts, close) and iq_send.cpp; the loop that turns engine
-// events into hook calls in dispatch.cpp.
+// events into hook calls in dispatch.cpp; the application layer in routing.cpp (inbound
+// stanzas), presence.cpp (online duties, roster, subscriptions, CSI) and keepalive.cpp.
 #pragma once
 
 #include <cstddef>
@@ -9,9 +10,13 @@
 #include <string>
 
 #include "session/iq_tracker.hpp"
+#include "xmpp/application_config.hpp"
 #include "xmpp/client.hpp"
 #include "xmpp/reconnect.hpp"
+#include "xmpp/roster.hpp"
+#include "xmpp/router.hpp"
 #include "xmpp/session.hpp"
+#include "xmpp/stanza/stanza_error.hpp"
 #include "xmpp/xml/arena.hpp"
 
 namespace xmpp {
@@ -42,6 +47,39 @@ struct Session::Impl {
   /// Every pending request ends with `outcome` (queued as notes).
   void fail_all_iqs(IqOutcome outcome);
   void queue_iq(session::PendingIq request, IqOutcome outcome, std::optional<Event> response);
+
+  // -- iq_send.cpp -------------------------------------------------------------------------------
+  /// Session::send_iq() without the from-on_traffic check: also the Session's own requests.
+  IqSendResult send_iq(xml::Element iq, IqCallback callback, TimePoint at, Duration timeout,
+                       std::uint64_t tag);
+
+  // -- routing.cpp -------------------------------------------------------------------------------
+  /// An inbound stanza that answers no pending request: duties, routes, on_stanza, then the
+  /// automatic answer (Session's class comment, "The application layer").
+  void route(xml::Element stanza);
+  /// Roster push (RFC 6121 §2.1.6): true when `stanza` was one and has been dealt with.
+  bool take_roster_push(xml::Element stanza);
+  /// Subscription presence with on_subscription set: true when delivered there.
+  bool take_subscription(xml::Element stanza);
+  /// A duty's answer, or bad-request for a malformed request: true when answered.
+  bool take_iq_duty(xml::Element stanza);
+  /// Sends the error reply to `request` (when RFC 6120 §8.3.1 allows one).
+  void reply_error(xml::Element request, stanza::ErrorCondition condition, std::string_view text);
+
+  // -- presence.cpp ------------------------------------------------------------------------------
+  /// What the Session does when a session comes online, before on_connect / on_resume.
+  void online_duties(const event::Online& online);
+  /// Sends the CSI state the application chose when the stream has another one.
+  CsiStatus sync_client_state();
+  SendStatus send_presence(const Jid& contact, std::string_view type);
+  void apply_roster_result(const IqResponse& response);
+
+  // -- keepalive.cpp -----------------------------------------------------------------------------
+  bool keepalive_on() const noexcept { return app.keepalive.interval > Duration::zero(); }
+  /// When the next keepalive ping is due; nothing when none can be (off, not online, one out).
+  std::optional<TimePoint> next_ping() const noexcept;
+  /// Sends the ping when due; ends the connection when the one out went unanswered.
+  void keepalive(TimePoint at);
 
   // -- connection.cpp ----------------------------------------------------------------------------
   /// The policy's attempt is due: it starts; returns where to connect.
@@ -88,6 +126,21 @@ struct Session::Impl {
   /// The events of the attempt in flight the policy needs (ReconnectPolicy::on_session_ended).
   std::optional<StreamError> stream_error;
   std::optional<event::AuthenticationFailed> auth_failure;
+
+  // The application layer (SessionConfig::app).
+  ApplicationConfig app;
+  Router router;
+  Roster roster;
+  /// The state the application chose, and the one the current stream has (XEP-0352 §4.2: every
+  /// stream, a resumed one too, starts active).
+  ClientState csi_wanted = ClientState::active;
+  ClientState csi_stream = ClientState::active;
+  /// When bytes last arrived, and the keepalive ping in flight (id empty: none) with its
+  /// deadline.
+  TimePoint last_received{};
+  std::string ping_id;
+  TimePoint ping_deadline{};
+  xml::Arena app_scratch{512};  ///< automatic answers, until Client::send() copied them
 
   session::IqTracker iqs;
   /// Notes not delivered yet. Bounded: account() adds at most one engine event's notes and runs

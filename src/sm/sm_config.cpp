@@ -20,6 +20,16 @@ std::string_view to_string(StreamManagementConfigError error) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(LinkDeadCause cause) noexcept {
+  switch (cause) {
+    case LinkDeadCause::ack_timeout:
+      return "ack_timeout";
+    case LinkDeadCause::ping_timeout:
+      return "ping_timeout";
+  }
+  return "unknown";
+}
+
 StreamManagementConfigError validate(const StreamManagementConfig& config) noexcept {
   // XEP-0198 §12: max is an xs:positiveInteger.
   if (config.max_resume_seconds && *config.max_resume_seconds == 0) {

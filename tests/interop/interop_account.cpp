@@ -63,6 +63,8 @@ Account::Account(AccountOptions options) : options_(std::move(options)) {
   config.server = !options_.address.empty()                 ? options_.address
                   : options_.tls == xmpp::TlsPolicy::direct ? srv.tls
                                                             : srv.c2s;
+  config.app = options_.app;
+  config.app.send_initial_presence = options_.initial_presence;
   config.reconnect.base = 100ms;
   config.reconnect.cap = 500ms;
 
@@ -76,23 +78,26 @@ Account::Account(AccountOptions options) : options_(std::move(options)) {
       stream_errors_received.emplace_back(xmpp::to_string(error->error.condition));
     }
   };
-  hooks.on_connect = [this](xmpp::Session& session, const xmpp::event::Online& online) {
+  hooks.on_connect = [this](xmpp::Session&, const xmpp::event::Online& online) {
     ++fresh_sessions;
     bound_jid = std::string(online.jid.str());
-    if (options_.initial_presence) {
-      xmpp::xml::Arena arena;
-      xmpp::xml::Builder presence(arena, "presence", "jabber:client");
-      CHECK(session.send(presence.root()) == xmpp::SendStatus::ok);
-    }
   };
   hooks.on_resume = [this](xmpp::Session&, const xmpp::event::Online& online) {
     ++resumed_sessions;
     bound_jid = std::string(online.jid.str());
   };
-  hooks.on_stanza = [this](xmpp::Session&, xmpp::xml::Element stanza) {
-    if (!stanza.is("message", "jabber:client")) return;
-    if (!stanza.child("body")) return;
-    ++received[std::string(stanza.attribute_or_empty("id"))];
+  hooks.on_stanza = [this](xmpp::Session& session, xmpp::xml::Element stanza) {
+    if (stanza.is("message", "jabber:client") && stanza.child("body")) {
+      ++received[std::string(stanza.attribute_or_empty("id"))];
+    }
+    if (options_.on_stanza) options_.on_stanza(session, stanza);
+  };
+  hooks.on_subscription = options_.on_subscription;
+  hooks.on_roster = [this](xmpp::Session&, const xmpp::RosterUpdate& update) {
+    roster_updates.push_back(update);
+  };
+  hooks.on_link_dead = [this](xmpp::Session&, const xmpp::event::LinkDead& dead) {
+    link_dead.push_back(dead.cause);
   };
   hooks.on_acked = [this](xmpp::Session&, const xmpp::event::Acked& acks) {
     for (const auto& stanza : acks.stanzas)

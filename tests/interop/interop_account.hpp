@@ -40,8 +40,15 @@ struct AccountOptions {
   /// Empty: the engine's default preference.
   std::vector<xmpp::sasl::Mechanism> mechanisms;
   bool stream_management = true;
-  /// Send `<presence/>` from on_connect (fresh sessions only, as xmpp-chat does).
+  /// The Session's initial presence (ApplicationConfig::send_initial_presence).
   bool initial_presence = true;
+  /// The rest of the application layer's configuration (initial_presence overrides its
+  /// send_initial_presence).
+  xmpp::ApplicationConfig app;
+  /// Called for each stanza the Session hands to on_stanza, after it is recorded.
+  std::function<void(xmpp::Session&, xmpp::xml::Element)> on_stanza;
+  /// The Session's on_subscription hook (empty: subscription presences go to on_stanza).
+  std::function<void(xmpp::Session&, const xmpp::SubscriptionEvent&)> on_subscription;
 };
 
 /// One account and what happened to it.
@@ -75,6 +82,8 @@ class Account {
   std::vector<xmpp::event::Closed> closes;
   std::optional<xmpp::StopReason> stopped;
   std::vector<std::string> stream_errors_received;
+  std::vector<xmpp::LinkDeadCause> link_dead;
+  std::vector<xmpp::RosterUpdate> roster_updates;
 
   bool online() const;
   /// How many ids in `ids` were received exactly once / acked exactly once.

@@ -18,8 +18,8 @@
 
 namespace xmpp::test {
 
-/// alice@example.com (test_config()) with SCRAM, stream management on, keepalive off; the
-/// reconnect policy without jitter (its delays are exact).
+/// alice@example.com (test_config()) with SCRAM, stream management on, keepalive off, no
+/// initial presence; the reconnect policy without jitter (its delays are exact).
 SessionConfig session_test_config();
 /// The server of session_test_config(): stream management on, sessions hibernate 60 s.
 testing::ServerConfig session_server_config();

@@ -108,6 +108,15 @@ struct OpenStream {
   xml::StreamParser parser;
 };
 
+/// One element parsed from `text` in a stream opened with `header` (REQUIREs success).
+/// `element` stays valid as long as this object.
+struct Parsed {
+  explicit Parsed(std::string_view text, std::string_view header = kClientHeader)
+      : stream(header), element(stream.element(text)) {}
+  OpenStream stream;
+  xml::Element element;
+};
+
 /// Parses header + `stanza` and returns a canonical dump of the stanza (REQUIREs success).
 std::string parse_stanza_dump(std::string_view stanza, std::string_view header = kClientHeader);
 

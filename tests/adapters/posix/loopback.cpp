@@ -357,6 +357,8 @@ SessionConfig plain_config(const std::string& server_address) {
   SessionConfig config(std::move(client));
   config.server = server_address;
   config.reconnect.jitter = Jitter::none;
+  // The tests count the stanzas they send: no initial presence of the Session's own.
+  config.app.send_initial_presence = false;
   return config;
 }
 

@@ -188,7 +188,7 @@ bool drive(Driver& client, LoopbackServer& server, const std::function<bool()>& 
 }
 
 /// alice@localhost (password s3cret, resource "posix") over `server_address`, keepalive off,
-/// TLS disabled, the reconnect policy without jitter.
+/// TLS disabled, no initial presence, the reconnect policy without jitter.
 SessionConfig plain_config(const std::string& server_address);
 /// The server of plain_config(): domain localhost, alice, SCRAM in the clear (no STARTTLS),
 /// stream management on.

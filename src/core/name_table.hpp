@@ -1,4 +1,5 @@
-// Enum <-> name tables: an array of names indexed by the enumerator's value.
+// Enum <-> name tables: an array of names indexed by the enumerator's value. One way to write
+// every to_string()/from_string() pair of a wire-named enum.
 #pragma once
 
 #include <array>
@@ -6,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-namespace xmpp::sasl::detail {
+namespace xmpp::core {
 
 template <class Enum, std::size_t N>
 constexpr std::string_view name_of(const std::array<std::string_view, N>& names, Enum value,
@@ -24,4 +25,4 @@ constexpr std::optional<Enum> value_of(const std::array<std::string_view, N>& na
   return std::nullopt;
 }
 
-}  // namespace xmpp::sasl::detail
+}  // namespace xmpp::core
