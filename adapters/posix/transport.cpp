@@ -29,6 +29,7 @@ void Transport::try_next_address(TimePoint now) {
     const dns::Address& address = addresses_[next_address_++];
     std::string error;
     if (socket_.start_connect(address, error)) {
+      ++socket_serial_;
       phase_ = Phase::connecting;
       connect_deadline_ = now + settings_.connect_timeout;
       return;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,9 @@ class Transport {
   bool active() const noexcept { return phase_ != Phase::idle; }
   bool connected() const noexcept { return phase_ == Phase::connected; }
   int fd() const noexcept { return socket_.fd(); }
+  /// Changes whenever a new socket is created (one per address tried), so that an event loop
+  /// can tell a new socket from an old one that had the same descriptor number.
+  std::uint64_t socket_serial() const noexcept { return socket_serial_; }
   /// The poll() events wanted: POLLOUT while connecting, with ciphertext pending or when
   /// `want_output` (plaintext the socket did not take); POLLIN when connected and `want_input`
   /// (the caller stops reading while input() is not taken).
@@ -99,6 +103,7 @@ class Transport {
   TcpSocket socket_;
   std::vector<dns::Address> addresses_;
   std::size_t next_address_ = 0;
+  std::uint64_t socket_serial_ = 0;
   std::optional<TimePoint> connect_deadline_;
   std::unique_ptr<tls::Connection> tls_;
   bool tls_reported_ = false;

@@ -34,6 +34,67 @@ ServerInfo read_server() {
   return info;
 }
 
+Adapter adapter_from_env() {
+  const std::string name = env("XMPP_INTEROP_ADAPTER");
+  REQUIRE_MESSAGE((name.empty() || name == "posix" || name == "epoll"),
+                  "XMPP_INTEROP_ADAPTER is posix or epoll, not " << name);
+  return name == "epoll" ? Adapter::epoll : Adapter::posix;
+}
+
+class PosixDriver final : public Driver {
+ public:
+  PosixDriver(xmpp::SessionConfig config, xmpp::SessionHooks hooks, xmpp::posix::Options options)
+      : client_(std::move(config), std::move(hooks), std::move(options)) {}
+  bool start(std::string* error) override { return client_.start(error); }
+  bool run_once(std::chrono::milliseconds max_wait) override { return client_.run_once(max_wait); }
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) override {
+    return client_.run_until(done, limit);
+  }
+  xmpp::Session& session() override { return client_.session(); }
+  const std::string& last_transport_error() const override {
+    return client_.last_transport_error();
+  }
+
+ private:
+  xmpp::posix::Client client_;
+};
+
+/// One epoll::Loop per account (the accounts differ in their TLS options): the scenarios step
+/// every account's loop in turn, as they do with posix::Client.
+class EpollDriver final : public Driver {
+ public:
+  EpollDriver(xmpp::SessionConfig config, xmpp::SessionHooks hooks, xmpp::epoll::Options options)
+      : loop_(std::move(options)),
+        config_(std::move(config)),
+        hooks_(std::move(hooks)),
+        idle_(config_) {}
+  bool start(std::string* error) override {
+    id_ = loop_.add(config_, hooks_, error);
+    return id_ != 0;
+  }
+  bool run_once(std::chrono::milliseconds max_wait) override {
+    return loop_.run_once(max_wait) && loop_.running() > 0;
+  }
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) override {
+    return loop_.run_until(done, limit);
+  }
+  /// Before start(): an idle Session of the same configuration (nothing to drive yet).
+  xmpp::Session& session() override {
+    xmpp::Session* session = loop_.session(id_);
+    return session != nullptr ? *session : idle_;
+  }
+  const std::string& last_transport_error() const override {
+    return loop_.last_transport_error(id_);
+  }
+
+ private:
+  xmpp::epoll::Loop loop_;
+  xmpp::SessionConfig config_;
+  xmpp::SessionHooks hooks_;
+  xmpp::Session idle_;
+  xmpp::epoll::SessionId id_ = 0;
+};
+
 }  // namespace
 
 const ServerInfo& server() {
@@ -116,8 +177,11 @@ Account::Account(AccountOptions options) : options_(std::move(options)) {
   adapter_options.tls.ca_file = srv.ca_file;
   adapter_options.tls.max_version = options_.max_tls;
   adapter_options.connect_timeout = 2s;
-  adapter_ =
-      std::make_unique<xmpp::posix::Client>(std::move(config), std::move(hooks), adapter_options);
+  if (options_.adapter.value_or(adapter_from_env()) == Adapter::epoll) {
+    adapter_ = std::make_unique<EpollDriver>(std::move(config), std::move(hooks), adapter_options);
+  } else {
+    adapter_ = std::make_unique<PosixDriver>(std::move(config), std::move(hooks), adapter_options);
+  }
 }
 
 Account::~Account() {

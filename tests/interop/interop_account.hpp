@@ -1,5 +1,6 @@
-// Real-server scenarios: an account driven by the POSIX adapter against the private Prosody or
-// ejabberd that tests/interop/with-servers.sh started, with everything it observed recorded.
+// Real-server scenarios: an account driven by the POSIX adapter (or the epoll adapter, with
+// XMPP_INTEROP_ADAPTER=epoll) against the private Prosody or ejabberd that
+// tests/interop/with-servers.sh started, with everything it observed recorded.
 #pragma once
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "xmpp/adapters/epoll.hpp"
 #include "xmpp/adapters/posix.hpp"
 
 namespace interop {
@@ -28,6 +30,22 @@ struct ServerInfo {
 
 /// Reads the environment; fails the test (REQUIRE) when something is missing.
 const ServerInfo& server();
+
+/// The adapter an Account runs on: posix::Client, or an epoll::Loop of its own driving its one
+/// Session. XMPP_INTEROP_ADAPTER (posix, the default, or epoll) chooses for every Account, so
+/// the same scenarios run over both (meson registers interop_<server>_epoll).
+enum class Adapter { posix, epoll };
+
+/// What the scenarios need of either adapter.
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual bool start(std::string* error) = 0;
+  virtual bool run_once(std::chrono::milliseconds max_wait) = 0;
+  virtual bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) = 0;
+  virtual xmpp::Session& session() = 0;
+  virtual const std::string& last_transport_error() const = 0;
+};
 
 struct AccountOptions {
   std::string user = "alice";
@@ -49,6 +67,8 @@ struct AccountOptions {
   std::function<void(xmpp::Session&, xmpp::xml::Element)> on_stanza;
   /// The Session's on_subscription hook (empty: subscription presences go to on_stanza).
   std::function<void(xmpp::Session&, const xmpp::SubscriptionEvent&)> on_subscription;
+  /// Unset: XMPP_INTEROP_ADAPTER.
+  std::optional<Adapter> adapter;
 };
 
 /// One account and what happened to it.
@@ -63,7 +83,7 @@ class Account {
 
   /// Starts the Session; REQUIREs success.
   void start();
-  xmpp::posix::Client& adapter() { return *adapter_; }
+  Driver& adapter() { return *adapter_; }
   xmpp::Session& session() { return adapter_->session(); }
   std::string full_jid() const;
 
@@ -92,7 +112,7 @@ class Account {
 
  private:
   AccountOptions options_;
-  std::unique_ptr<xmpp::posix::Client> adapter_;
+  std::unique_ptr<Driver> adapter_;
 };
 
 /// Runs every account's loop in turn (a few milliseconds each) until `done()` or `limit`.

@@ -16,27 +16,15 @@
 #include <string>
 
 #include "xmpp/adapters/dns.hpp"
+#include "xmpp/adapters/options.hpp"
 #include "xmpp/adapters/tls.hpp"
 #include "xmpp/component.hpp"
 #include "xmpp/session.hpp"
 
 namespace xmpp::posix {
 
-/// What the adapter itself decides: trust, DNS, timeouts.
-struct Options {
-  /// Certificate authorities, insecure mode, highest TLS version. With `insecure` the adapter
-  /// also turns off ClientConfig::require_verified_certificate (start() does it), since a
-  /// connection it does not verify can never report a verified peer.
-  tls::ClientOptions tls;
-  dns::ResolverOptions dns;
-  /// How long one TCP connect may take before the next address is tried.
-  std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
-  /// Bytes read from the socket at a time.
-  std::size_t read_chunk = 16384;
-  /// Ciphertext waiting for the socket, at most, before the adapter stops taking the engine's
-  /// output (backpressure reaches the engine's bounded queues instead of growing here).
-  std::size_t max_pending_ciphertext = 256 * 1024;
-};
+/// What the adapter itself decides: trust, DNS, timeouts (the same struct as epoll::Options).
+using Options = adapters::TransportOptions;
 
 /// Drives one Session over one TCP (+TLS) transport at a time.
 ///
@@ -44,8 +32,9 @@ struct Options {
 /// or run_until(); the object is not thread-safe. Hooks get the Session and may call its
 /// commands (send, send_iq, close); the adapter writes what they produce before it waits again.
 ///
-/// Name resolution (SRV, then A/AAAA) blocks the loop for at most Options::dns.timeout; TCP
-/// connects and TLS handshakes do not block it.
+/// Name resolution (the SRV lookups, then the A/AAAA lookups, each phase bounded by
+/// Options::dns.timeout) blocks the loop; TCP connects and TLS handshakes do not block it. (The
+/// epoll adapter, xmpp/adapters/epoll.hpp, resolves without blocking and drives many Sessions.)
 class Client {
  public:
   Client(SessionConfig config, SessionHooks hooks, Options options = {});

@@ -142,7 +142,8 @@ LoopbackServer::LoopbackServer(testing::ServerConfig server_config)
 LoopbackServer::LoopbackServer(testing::ServerConfig server_config, Settings settings)
     : config(std::move(server_config)),
       settings_(std::move(settings)),
-      listener_(Listener::open(settings_.ip, settings_.listening, 16, settings_.receive_buffer)) {}
+      listener_(Listener::open(settings_.ip, settings_.listening, settings_.backlog,
+                               settings_.receive_buffer)) {}
 
 ServerConnection& LoopbackServer::last() {
   REQUIRE_FALSE(connections.empty());
@@ -398,7 +399,9 @@ SessionHooks Recorder::hooks() {
     next_attempt_in.push_back(
         next ? std::optional<Duration>(std::chrono::duration_cast<Duration>(*next - session.now()))
              : std::nullopt);
-    transport_errors.push_back(adapter ? adapter->last_transport_error() : std::string());
+    transport_errors.push_back(adapter           ? adapter->last_transport_error()
+                               : transport_error ? transport_error()
+                                                 : std::string());
   };
   hooks.on_link_dead = [this](Session&, const event::LinkDead&) { log.push_back("link_dead"); };
   hooks.on_stopped = [this](Session&, StopReason reason) {

@@ -1,5 +1,5 @@
-// The harness of the POSIX driver's tests: real loopback sockets, and an XMPP server that runs
-// IN THE TEST THREAD.
+// The harness of the POSIX driver's tests (and the epoll loop's, tests/adapters/epoll/): real
+// loopback sockets, and an XMPP server that runs IN THE TEST THREAD.
 //
 // Design: no server thread. LoopbackServer is a non-blocking listener plus, per accepted
 // connection, the in-repo Sans-IO test server engine (xmpp::testing::Server, one SessionStore
@@ -125,6 +125,8 @@ class LoopbackServer {
     int receive_buffer = 0;
     /// SO_SNDBUF of accepted sockets (0: the system's autotuning, up to megabytes).
     int send_buffer = 0;
+    /// listen() backlog (the epoll tests connect hundreds of clients at once).
+    int backlog = 16;
     /// The certificate presented when TLS starts (STARTTLS or direct TLS).
     const tls::test::Credential* credential = &tls::test::pki().leaf;
   };
@@ -173,7 +175,8 @@ class LoopbackServer {
 
 // --- the client side ------------------------------------------------------------------------
 
-/// Anything with run_once(std::chrono::milliseconds) -> bool: posix::Client, ComponentClient.
+/// Anything with run_once(std::chrono::milliseconds) -> bool: posix::Client, ComponentClient,
+/// epoll::Loop.
 template <class Driver>
 bool drive(Driver& client, LoopbackServer& server, const std::function<bool()>& done,
            std::chrono::milliseconds limit = 5s) {
@@ -219,6 +222,8 @@ struct Recorder {
   std::function<void(std::size_t)> on_received_bytes;
 
   const Client* adapter = nullptr;
+  /// Instead of `adapter` (the epoll loop's sessions): the transport error for on_closed.
+  std::function<std::string()> transport_error;
 
   SessionHooks hooks();
   bool online() const { return connects + resumes > 0 && !stopped; }

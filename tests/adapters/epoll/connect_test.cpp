@@ -1,0 +1,125 @@
+// epoll::Loop when links fail: a reset by the server and drop_transport() (resumed with
+// XEP-0198), a refused connect (the next attempt succeeds once the server listens), a connect
+// that never completes (the connect timeout), each while another session of the same Loop keeps
+// working.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "harness.hpp"
+
+namespace xmpp::epoll::test {
+namespace {
+
+bool has(const testing::SmSession* sm, std::string_view id) {
+  if (sm == nullptr) return false;
+  for (const std::string& stanza : sm->delivered) {
+    if (attribute_of(stanza, "id") == id) return true;
+  }
+  return false;
+}
+
+/// Online with a resumable XEP-0198 session, as the server also sees it.
+void online_resumable(Loop& loop, Member& member, LoopbackServer& server) {
+  REQUIRE(drive(loop, {&server}, [&] {
+    const Session* session = loop.session(member.id);
+    return member.seen.online() && session->client().stream_management().resumable() &&
+           server.last().server->sm_session() != nullptr;
+  }));
+}
+
+TEST_CASE("epoll loop: a reset or a dropped transport: the session reconnects and resumes") {
+  LoopbackServer server(plain_server_config());
+  Loop loop;
+  Member alice;
+  add(loop, alice, plain_config(server.address()));
+  online_resumable(loop, alice, server);
+  const std::string sm_id = server.server().sm_session()->id;
+
+  SUBCASE("the server resets the connection") {
+    server.reset_last();
+  }
+  SUBCASE("drop_transport(): a TCP reset from the client") {
+    loop.drop_transport(alice.id);
+    ServerConnection& first = *server.connections.front();
+    REQUIRE(drive(loop, {&server}, [&] { return first.closed; }));
+    CHECK(first.reset);
+  }
+  // A stanza for alice waits in the hibernating session; she sends one while away.
+  REQUIRE(server.store.send_stanza(sm_id, message_to("alice@localhost/posix", "away", "x")));
+  xml::Arena arena;
+  REQUIRE(loop.session(alice.id)->send(chat_message(arena, "bob@localhost", "queued", "y")) ==
+          SendStatus::ok);
+  REQUIRE(drive(loop, {&server}, [&] { return alice.seen.resumes == 1; }));
+  REQUIRE(drive(loop, {&server}, [&] {
+    return has(server.store.find(sm_id), "queued") && alice.seen.count("stanza:away") == 1;
+  }));
+  CHECK(alice.seen.connects == 1);
+  CHECK(server.connections.size() == 2);
+  REQUIRE(alice.seen.closes.size() == 1);
+  CHECK(alice.seen.closes[0].reason == CloseReason::connection_lost);
+}
+
+TEST_CASE("epoll loop: a refused connect; the next attempt succeeds once the server listens") {
+  LoopbackServer::Settings settings;
+  settings.listening = false;
+  LoopbackServer refusing(plain_server_config(), settings);
+  LoopbackServer working(plain_server_config());
+  Loop loop;
+  Member late;
+  Member steady;
+  add(loop, late, config_with_resource(refusing.address(), "late"));
+  add(loop, steady, config_with_resource(working.address(), "steady"));
+  REQUIRE(drive(loop, {&refusing, &working}, [&] { return !late.seen.closes.empty(); }));
+  REQUIRE(late.seen.transport_errors.size() == 1);
+  CHECK(late.seen.transport_errors[0].find("refused") != std::string::npos);
+  REQUIRE(late.seen.next_attempt_in.front().has_value());
+  refusing.listen();
+  REQUIRE(drive(
+      loop, {&refusing, &working}, [&] { return late.seen.online() && steady.seen.online(); },
+      10s));
+  CHECK(late.seen.connects == 1);
+  CHECK(steady.seen.closes.empty());
+}
+
+TEST_CASE("epoll loop: a connect that never completes times out; the loop stays responsive") {
+  Blackhole hole;
+  LoopbackServer working(plain_server_config());
+  Options options;
+  options.connect_timeout = 300ms;
+  Loop loop(options);
+  Member stuck;
+  Member steady;
+  add(loop, stuck, config_with_resource(hole.address(), "stuck"));
+  add(loop, steady, config_with_resource(working.address(), "steady"));
+  const TimePoint start = Clock::now();
+  REQUIRE(drive(loop, {&working}, [&] { return steady.seen.online(); }));
+  CHECK(stuck.seen.closes.empty());  // still connecting
+  REQUIRE(drive(loop, {&working}, [&] { return !stuck.seen.closes.empty(); }));
+  CHECK(Clock::now() - start >= 300ms);
+  CHECK(Clock::now() - start < 3s);
+  REQUIRE(stuck.seen.transport_errors.size() == 1);
+  CHECK(stuck.seen.transport_errors[0].find("connect timed out") != std::string::npos);
+  CHECK(stuck.seen.transport_errors[0].find(hole.address()) != std::string::npos);
+  CHECK(steady.seen.closes.empty());
+}
+
+TEST_CASE("epoll loop: add() failures say why and add nothing") {
+  Loop loop;
+  std::string error;
+  SessionConfig broken = plain_config("127.0.0.1:1");
+  broken.client.credentials.password.clear();
+  CHECK(loop.add(broken, {}, &error) == 0);
+  CHECK(error.find("invalid configuration") != std::string::npos);
+  CHECK(loop.size() == 0);
+
+  Options options;
+  options.tls.ca_file = "/nonexistent/ca.pem";
+  Loop untrusting(options);
+  CHECK(untrusting.add(plain_config("127.0.0.1:1"), {}, &error) == 0);
+  CHECK(error.starts_with("TLS: "));
+  CHECK(untrusting.size() == 0);
+}
+
+}  // namespace
+}  // namespace xmpp::epoll::test
