@@ -3,12 +3,11 @@
 
 #include "client/client_impl.hpp"
 #include "stream/features.hpp"
+#include "xmpp/stanza/namespaces.hpp"
 #include "xmpp/xml/builder.hpp"
 
 namespace xmpp {
 namespace {
-
-constexpr std::string_view kStanzaErrorNamespace = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
 bool ascii_iequal(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
@@ -31,7 +30,7 @@ std::string stanza_error_condition(xml::Element iq) {
   const xml::Element error = iq.child("error", stream::kClientNamespace);
   if (error) {
     for (xml::Element c = error.first_child_element(); c; c = c.next_sibling_element()) {
-      if (c.ns() == kStanzaErrorNamespace && c.name() != "text") return std::string(c.name());
+      if (c.ns() == stanza::ns::kStanzas && c.name() != "text") return std::string(c.name());
     }
   }
   return "undefined-condition";

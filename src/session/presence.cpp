@@ -24,9 +24,9 @@ void Session::Impl::online_duties(const event::Online& online) {
     // sends is about contacts the client knows.
     if (app.fetch_roster) (void)owner->request_roster();
     if (app.send_initial_presence) {
-      app_scratch.reset();
-      (void)client.send(xml::Builder(app_scratch, "presence", stanza::ns::kClient).root());
-      app_scratch.reset();
+      (void)send_built([](xml::Arena& arena) {
+        return xml::Builder(arena, "presence", stanza::ns::kClient).root();
+      });
     }
   }
   (void)sync_client_state();
@@ -36,11 +36,11 @@ CsiStatus Session::Impl::sync_client_state() {
   if (client.phase() != ClientPhase::online) return CsiStatus::deferred;
   if (!client.features().csi) return CsiStatus::unsupported;  // XEP-0352 §4.1
   if (csi_stream == csi_wanted) return CsiStatus::unchanged;
-  app_scratch.reset();
-  const xml::Builder nonza(app_scratch, csi_wanted == ClientState::active ? "active" : "inactive",
-                           stanza::ns::kCsi);
-  const SendStatus sent = client.send(nonza.root());
-  app_scratch.reset();
+  const SendStatus sent = send_built([&](xml::Arena& arena) {
+    return xml::Builder(arena, csi_wanted == ClientState::active ? "active" : "inactive",
+                        stanza::ns::kCsi)
+        .root();
+  });
   if (sent == SendStatus::would_block) return CsiStatus::would_block;
   if (sent != SendStatus::ok) return CsiStatus::deferred;
   csi_stream = csi_wanted;
@@ -49,12 +49,12 @@ CsiStatus Session::Impl::sync_client_state() {
 
 SendStatus Session::Impl::send_presence(const Jid& contact, std::string_view type) {
   if (logging) return SendStatus::would_block;
-  app_scratch.reset();
-  xml::Builder b(app_scratch, "presence", stanza::ns::kClient);
-  // RFC 6121 §3.1.1: subscription stanzas go to the contact's bare JID.
-  b.attribute("to", contact.bare_str()).attribute("type", type);
-  const SendStatus sent = client.send(b.root());
-  app_scratch.reset();
+  const SendStatus sent = send_built([&](xml::Arena& arena) {
+    xml::Builder b(arena, "presence", stanza::ns::kClient);
+    // RFC 6121 §3.1.1: subscription stanzas go to the contact's bare JID.
+    b.attribute("to", contact.bare_str()).attribute("type", type);
+    return b.root();
+  });
   pump();
   return sent;
 }

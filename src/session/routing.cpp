@@ -58,9 +58,7 @@ bool Session::Impl::take_roster_push(xml::Element stanza) {
     return true;
   }
   roster.apply_push(push.items.front(), push.version);
-  app_scratch.reset();
-  (void)client.send(stanza::build_result(app_scratch, stanza));
-  app_scratch.reset();
+  (void)send_built([&](xml::Arena& arena) { return stanza::build_result(arena, stanza); });
   if (hooks.on_roster) {
     RosterUpdate update;
     update.items = std::move(push.items);
@@ -97,9 +95,7 @@ bool Session::Impl::take_iq_duty(xml::Element stanza) {
   }
   const app::Duty duty = app::duty_for(stanza, app);
   if (duty == app::Duty::none) return false;
-  app_scratch.reset();
-  (void)client.send(app::answer_duty(app_scratch, stanza, duty, app));
-  app_scratch.reset();
+  (void)send_built([&](xml::Arena& arena) { return app::answer_duty(arena, stanza, duty, app); });
   return true;
 }
 
@@ -109,10 +105,9 @@ void Session::Impl::reply_error(xml::Element request, stanza::ErrorCondition con
   stanza::ErrorReply reply;
   reply.condition = condition;
   reply.text = text;
-  app_scratch.reset();
   // Best effort: when the output is full (would_block) the requester's own timeout covers it.
-  (void)client.send(stanza::build_error_reply(app_scratch, request, reply));
-  app_scratch.reset();
+  (void)send_built(
+      [&](xml::Arena& arena) { return stanza::build_error_reply(arena, request, reply); });
 }
 
 }  // namespace xmpp

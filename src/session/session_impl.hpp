@@ -141,6 +141,16 @@ struct Session::Impl {
   std::string ping_id;
   TimePoint ping_deadline{};
   xml::Arena app_scratch{512};  ///< automatic answers, until Client::send() copied them
+  /// Builds an element in app_scratch with `build(arena)` (returning the xml::Element), sends
+  /// it (Client::send() copies it) and frees the arena again: the one way the Session's own
+  /// answers and nonzas are written.
+  template <typename Build>
+  SendStatus send_built(Build&& build) {
+    app_scratch.reset();
+    const SendStatus sent = client.send(build(app_scratch));
+    app_scratch.reset();
+    return sent;
+  }
 
   session::IqTracker iqs;
   /// Notes not delivered yet. Bounded: account() adds at most one engine event's notes and runs

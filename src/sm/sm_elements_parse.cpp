@@ -1,48 +1,18 @@
 // Strict readers of the XEP-0198 elements a server sends. Each refusal names the rule broken.
-#include <array>
-
 #include "sm/sm_elements.hpp"
 #include "xmpp/jid.hpp"
+#include "xmpp/stanza/namespaces.hpp"
+#include "xmpp/stanza/stanza_error.hpp"
 
 namespace xmpp::sm {
 namespace {
 
-constexpr std::string_view kStanzaErrorNamespace = "urn:ietf:params:xml:ns:xmpp-stanzas";
-
-// RFC 6120 §8.3.3: the defined stanza error conditions; XEP-0198 §6 says a <failed/> condition
-// MUST be one of them.
-constexpr std::array<std::string_view, 22> kStanzaConditions = {
-    "bad-request",
-    "conflict",
-    "feature-not-implemented",
-    "forbidden",
-    "gone",
-    "internal-server-error",
-    "item-not-found",
-    "jid-malformed",
-    "not-acceptable",
-    "not-allowed",
-    "not-authorized",
-    "policy-violation",
-    "recipient-unavailable",
-    "redirect",
-    "registration-required",
-    "remote-server-not-found",
-    "remote-server-timeout",
-    "resource-constraint",
-    "service-unavailable",
-    "subscription-required",
-    "undefined-condition",
-    "unexpected-request",
-};
-
-// The condition's name in static storage; an undefined name counts as undefined-condition, as an
-// unknown stream error condition does (RFC 6120 §4.9.3.21).
+// XEP-0198 §6: a <failed/> condition MUST be one of RFC 6120 §8.3.3's stanza error conditions.
+// Returns the condition's name in static storage; an undefined name counts as
+// undefined-condition, as an unknown stream error condition does (RFC 6120 §4.9.3.21).
 std::string_view known_condition(std::string_view name) noexcept {
-  for (const std::string_view known : kStanzaConditions) {
-    if (known == name) return known;
-  }
-  return "undefined-condition";
+  return stanza::to_string(stanza::error_condition_from_string(name).value_or(
+      stanza::ErrorCondition::undefined_condition));
 }
 
 constexpr std::string_view kBadH = "h is not an unsignedInt (1 to 10 digits, at most 4294967295)";
@@ -177,7 +147,7 @@ Parsed<Failed> parse_failed(xml::Element element) {
   // kind counts.
   bool have_text = false;
   for (xml::Element c = element.first_child_element(); c; c = c.next_sibling_element()) {
-    if (c.ns() != kStanzaErrorNamespace) continue;
+    if (c.ns() != stanza::ns::kStanzas) continue;
     if (c.name() == "text") {
       if (!have_text) c.append_text(out.text);
       have_text = true;

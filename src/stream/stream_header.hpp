@@ -7,15 +7,17 @@
 #include <string>
 #include <string_view>
 
+#include "xmpp/stanza/namespaces.hpp"
 #include "xmpp/stream_error.hpp"
 #include "xmpp/xml/element.hpp"
 #include "xmpp/xml/writer.hpp"
 
 namespace xmpp::stream {
 
-/// Content namespaces (RFC 6120 §4.8.2, XEP-0114 §3).
-inline constexpr std::string_view kClientNamespace = "jabber:client";
-inline constexpr std::string_view kComponentNamespace = "jabber:component:accept";
+/// Content namespaces (RFC 6120 §4.8.2, XEP-0114 §3): the public constants, under the names the
+/// engine's stream code uses.
+inline constexpr std::string_view kClientNamespace = stanza::ns::kClient;
+inline constexpr std::string_view kComponentNamespace = stanza::ns::kComponent;
 
 enum class StreamKind : std::uint8_t {
   client,     ///< jabber:client, version='1.0' (RFC 6120)
