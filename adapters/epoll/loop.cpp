@@ -1,6 +1,7 @@
-// xmpp::epoll::Loop: many Sessions, one epoll instance, one thread. Each session's connection
-// logic is the SessionDriver the POSIX driver uses too (adapters/posix/session_driver.hpp); this
-// file only decides when to wake and whom to visit:
+// xmpp::epoll::Loop: many Sessions and XEP-0114 components, one epoll instance, one thread. Each
+// connection's logic is the driver the POSIX adapter uses too (adapters/posix/session_driver.hpp,
+// component_driver.hpp, behind the Driver interface); this file only decides when to wake and
+// whom to visit:
 //   - every descriptor (session sockets, the resolver's sockets, the application's) is in one
 //     epoll set, level-triggered, its interest changed only when it changes, and an event leads
 //     through a registration token straight to its owner;
@@ -13,10 +14,12 @@
 
 #include <array>
 #include <cerrno>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "../posix/component_driver.hpp"
 #include "../posix/session_driver.hpp"
 #include "../posix/tcp_socket.hpp"
 #include "../posix/watch_set.hpp"
@@ -27,6 +30,8 @@ namespace xmpp::epoll {
 
 namespace {
 
+using posix::detail::ComponentDriver;
+using posix::detail::Driver;
 using posix::detail::SessionDriver;
 
 constexpr int kMaxEvents = 256;
@@ -60,7 +65,10 @@ struct Loop::Impl {
   };
 
   struct Conn {
-    std::unique_ptr<SessionDriver> driver;
+    std::unique_ptr<Driver> driver;
+    // The same object as `driver`, typed: one of them is set.
+    SessionDriver* session = nullptr;
+    ComponentDriver* component = nullptr;
     // The registration of the transport's socket (token 0: none).
     std::uint64_t token = 0;
     int fd = -1;
@@ -169,17 +177,60 @@ struct Loop::Impl {
     dirty.push_back(id);
   }
 
-  SessionId add(SessionConfig config, SessionHooks hooks, std::string* error) {
-    if (epoll_fd < 0) {
-      if (error) *error = epoll_error;
-      return 0;
-    }
-    if (!io.prepare(options, error)) return 0;
+  bool usable(std::string* error) const {
+    if (epoll_fd < 0 && error) *error = epoll_error;
+    return epoll_fd >= 0;
+  }
+
+  SessionId add(SessionConfig config, SessionHooks hooks,
+                const std::function<void(Session&)>& prepare, std::string* error) {
+    if (!usable(error) || !io.prepare(options, error)) return 0;
+    auto conn =
+        conn_of(std::make_unique<SessionDriver>(std::move(config), std::move(hooks), options));
+    SessionDriver* driver = conn->session;
+    if (prepare) prepare(driver->session());
+    return adopt(
+        std::move(conn),
+        [&](std::string* why) {
+          return driver->start(io, posix::detail::DnsMode::asynchronous, why);
+        },
+        error);
+  }
+
+  SessionId add_component(ComponentConfig config, std::string server, ComponentHooks hooks,
+                          std::string* error) {
+    // A component needs no TLS context: a CA file problem is not its failure.
+    if (!usable(error) || !io.prepare_resolver(options, error)) return 0;
+    auto conn = conn_of(std::make_unique<ComponentDriver>(std::move(config), std::move(server),
+                                                          std::move(hooks), options));
+    ComponentDriver* driver = conn->component;
+    return adopt(
+        std::move(conn),
+        [&](std::string* why) {
+          return driver->start(*io.resolver, posix::detail::DnsMode::asynchronous, why);
+        },
+        error);
+  }
+
+  /// A Conn owning `driver`, with its typed pointer set.
+  template <class D>
+  static std::unique_ptr<Conn> conn_of(std::unique_ptr<D> driver) {
     auto conn = std::make_unique<Conn>();
-    conn->driver = std::make_unique<SessionDriver>(std::move(config), std::move(hooks), options);
+    if constexpr (std::is_same_v<D, SessionDriver>) {
+      conn->session = driver.get();
+    } else {
+      conn->component = driver.get();
+    }
+    conn->driver = std::move(driver);
+    return conn;
+  }
+
+  /// Gives `conn` its id, starts it with `start`, and keeps it when that succeeds (0 otherwise).
+  template <class Start>
+  SessionId adopt(std::unique_ptr<Conn> conn, const Start& start, std::string* error) {
     const SessionId id = next_id++;
     conn->driver->on_resolved = [this, id] { mark_dirty(id); };
-    if (!conn->driver->start(io, posix::detail::DnsMode::asynchronous, error)) return 0;
+    if (!start(error)) return 0;
     conn->running = true;
     ++running_count;
     sessions.emplace(id, std::move(conn));
@@ -241,7 +292,7 @@ struct Loop::Impl {
   }
 
   void update_interest(SessionId id, Conn& conn) {
-    const SessionDriver& driver = *conn.driver;
+    const Driver& driver = *conn.driver;
     const int fd = driver.fd();
     // No interest (backpressure) leaves the set too: a hung-up socket would report EPOLLHUP
     // without end while nobody reads it.
@@ -421,8 +472,14 @@ Loop::Loop(Options options) : impl_(std::make_unique<Impl>(std::move(options))) 
 
 Loop::~Loop() = default;
 
-SessionId Loop::add(SessionConfig config, SessionHooks hooks, std::string* error) {
-  return impl_->add(std::move(config), std::move(hooks), error);
+SessionId Loop::add(SessionConfig config, SessionHooks hooks, std::string* error,
+                    const std::function<void(Session&)>& prepare) {
+  return impl_->add(std::move(config), std::move(hooks), prepare, error);
+}
+
+SessionId Loop::add_component(ComponentConfig config, std::string server, ComponentHooks hooks,
+                              std::string* error) {
+  return impl_->add_component(std::move(config), std::move(server), std::move(hooks), error);
 }
 
 bool Loop::remove(SessionId id) {
@@ -431,9 +488,16 @@ bool Loop::remove(SessionId id) {
 
 Session* Loop::session(SessionId id) {
   Impl::Conn* conn = impl_->find(id);
-  if (conn == nullptr) return nullptr;
+  if (conn == nullptr || conn->session == nullptr) return nullptr;
   impl_->mark_dirty(id);
-  return &conn->driver->session();
+  return &conn->session->session();
+}
+
+Component* Loop::component(SessionId id) {
+  Impl::Conn* conn = impl_->find(id);
+  if (conn == nullptr || conn->component == nullptr) return nullptr;
+  impl_->mark_dirty(id);
+  return &conn->component->component();
 }
 
 std::size_t Loop::size() const noexcept {
@@ -472,8 +536,8 @@ void Loop::unwatch(int fd) {
 }
 
 void Loop::drop_transport(SessionId id) {
-  if (Impl::Conn* conn = impl_->find(id)) {
-    conn->driver->drop_transport();
+  if (Impl::Conn* conn = impl_->find(id); conn != nullptr && conn->session != nullptr) {
+    conn->session->drop_transport();
     impl_->mark_dirty(id);
   }
 }

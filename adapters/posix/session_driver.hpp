@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "driver.hpp"
 #include "target_resolution.hpp"
 #include "transport.hpp"
 #include "xmpp/adapters/dns.hpp"
@@ -21,65 +22,56 @@
 
 namespace xmpp::posix::detail {
 
+/// `config` with the adapter's defaults, as every client adapter starts its Session: system
+/// entropy when none was given; no verified certificate required under
+/// TransportOptions::tls.insecure (a connection never verified cannot report a verified peer).
+SessionConfig adapted_session_config(SessionConfig config,
+                                     const adapters::TransportOptions& options);
+
 /// What the drivers of one adapter object share: one TLS context and one resolver.
 struct SharedIo {
   std::shared_ptr<const tls::Context> tls_context;
   std::unique_ptr<dns::Resolver> resolver;
   /// Creates what is still missing. False, with the reason in `error`, when one cannot be.
   bool prepare(const adapters::TransportOptions& options, std::string* error);
+  /// Only the resolver (components have no TLS): what prepare() does for it.
+  bool prepare_resolver(const adapters::TransportOptions& options, std::string* error);
 };
 
-/// How the driver resolves a ConnectTarget.
-enum class DnsMode : unsigned char {
-  blocking,      ///< inside step(), bounded by twice Options::dns.timeout (the POSIX driver)
-  asynchronous,  ///< the owner drives the resolver; the result opens the transport later
-};
-
-class SessionDriver {
+/// One client Session. DnsMode::blocking resolves inside step(), bounded by twice
+/// Options::dns.timeout (SRV, then addresses).
+class SessionDriver final : public Driver {
  public:
   /// The Session is built from `config` with the adapter's defaults (system entropy; no
   /// verified certificate required under TransportOptions::tls.insecure).
   SessionDriver(SessionConfig config, SessionHooks hooks, adapters::TransportOptions options);
-  SessionDriver(const SessionDriver&) = delete;
-  SessionDriver& operator=(const SessionDriver&) = delete;
 
   /// Starts the Session. `io` must be prepared and outlive the driver. False, with the reason
   /// (the configuration's problem, named), when the Session refuses; nothing changes then.
   bool start(SharedIo& io, DnsMode dns, std::string* error);
-  /// Started and not stopped.
-  bool running() const noexcept;
+  bool running() const noexcept override;
 
   /// Everything due at `now` (a requested drop, connect timeout, linger, the Session's
   /// deadline: a new attempt), then bytes both ways until nothing moves.
-  void step(TimePoint now);
-  /// The transport's descriptor was ready with `revents` (poll() bits).
-  void on_ready(short revents, TimePoint now);
+  void step(TimePoint now) override;
+  void on_ready(short revents, TimePoint now) override;
   /// The earliest of the Session's deadline, the connect timeout and the linger.
-  std::optional<TimePoint> next_deadline() const;
+  std::optional<TimePoint> next_deadline() const override;
 
-  /// The descriptor to wait for, -1 without a transport; what to wait for (poll() bits; 0 while
-  /// the engine has not taken what was read and has nothing to write); and the socket's serial
-  /// (Transport::socket_serial()).
-  int fd() const noexcept;
-  short poll_events() const noexcept;
-  std::uint64_t socket_serial() const noexcept;
+  int fd() const noexcept override;
+  short poll_events() const noexcept override;
+  std::uint64_t socket_serial() const noexcept override;
 
   /// The next step() resets the transport (posix::Client::drop_transport()).
   void drop_transport() noexcept;
-  /// Forgets a resolution in flight: its result will open no transport (the owner is about to
-  /// destroy the driver). Safe from the driver's own hooks.
-  void abandon_resolution() noexcept {
+  void abandon_resolution() noexcept override {
     resolution_.reset();
     resolving_ = false;
   }
 
-  /// DnsMode::asynchronous: called after a resolution ended (from the resolver's callbacks):
-  /// the owner must step() this driver before it waits again.
-  std::function<void()> on_resolved;
-
   Session& session() noexcept { return session_; }
   const Session& session() const noexcept { return session_; }
-  const std::string& last_error() const noexcept { return last_error_; }
+  const std::string& last_error() const noexcept override { return last_error_; }
 
  private:
   void begin_attempt(const ConnectTarget& target);

@@ -109,7 +109,6 @@ class Transport {
   bool tls_reported_ = false;
   std::string input_;
   std::size_t input_offset_ = 0;
-  std::string read_buffer_;
   std::string attempt_errors_;
   std::string error_;
   bool ended_ = false;

@@ -2,16 +2,13 @@
 // verification verdict and the channel-binding data.
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <array>
 #include <utility>
 
 #include "byte_queue.hpp"
-#include "channel_binding.hpp"
+#include "client_ssl.hpp"
 #include "openssl_errors.hpp"
-#include "peer_certificate.hpp"
-#include "peer_name.hpp"
 #include "xmpp/adapters/tls.hpp"
 
 namespace xmpp::tls {
@@ -110,23 +107,8 @@ struct Connection::Impl {
     SSL_set_bio(ssl, in, out);
     network_in = in;
     network_out = out;
-    SSL_set_connect_state(ssl);
-    // See Context::create: the verdict is read after the handshake, never enforced by OpenSSL.
-    SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
-
-    if (std::string why = detail::configure_peer_name(ssl, options.verify_name); !why.empty()) {
+    if (std::string why = detail::configure_client(ssl, options); !why.empty()) {
       return fail(std::move(why));
-    }
-    if (!options.alpn.empty()) {
-      // RFC 7301 §3.1: a ProtocolNameList of 8-bit length-prefixed, non-empty names.
-      if (options.alpn.size() > 255) return fail("the ALPN protocol name is longer than 255");
-      std::string wire(1, static_cast<char>(options.alpn.size()));
-      wire += options.alpn;
-      // Unlike most of OpenSSL, SSL_set_alpn_protos returns 0 on success.
-      if (SSL_set_alpn_protos(ssl, reinterpret_cast<const unsigned char*>(wire.data()),
-                              static_cast<unsigned int>(wire.size())) != 0) {
-        return fail("cannot offer ALPN: " + detail::take_openssl_errors());
-      }
     }
     handshake();  // puts the ClientHello in the output
   }
@@ -144,25 +126,11 @@ struct Connection::Impl {
 
   void established() {
     state = State::established;
-    const X509* certificate = detail::peer_certificate(ssl);
-    const long result = SSL_get_verify_result(ssl);
-    if (context->options().insecure) {
-      verify_error = "certificate verification disabled (insecure)";
-    } else if (options.verify_name.empty()) {
-      verify_error = "no server name to check the certificate against";
-    } else if (certificate == nullptr) {
-      // SSL_get_verify_result is X509_V_OK when there was nothing to verify.
-      verify_error = "the server presented no certificate";
-    } else if (result != X509_V_OK) {
-      verify_error = X509_verify_cert_error_string(result);
-    }
-    info.peer_verified = verify_error.empty();
-    info.channel = detail::extract_channel(ssl);
-
-    const unsigned char* selected = nullptr;
-    unsigned int size = 0;
-    SSL_get0_alpn_selected(ssl, &selected, &size);
-    if (selected != nullptr) alpn.assign(reinterpret_cast<const char*>(selected), size);
+    detail::EstablishedInfo established =
+        detail::inspect_established(ssl, *context, options.verify_name);
+    info = std::move(established.info);
+    verify_error = std::move(established.verify_error);
+    alpn = std::move(established.alpn);
   }
 
   void read_records() {

@@ -1,6 +1,6 @@
-// The two ways xmpp-chat runs: as a client (xmpp::posix::Client over a Session) and as a
-// XEP-0114 component (xmpp::posix::ComponentClient). Each returns the process's exit status:
-// 0 normal end, 1 permanent failure, 2 usage error.
+// The two ways xmpp-chat runs: as a client (a Session over the --adapter driver, chat_driver.hpp)
+// and as a XEP-0114 component (xmpp::posix::ComponentClient). Each returns the process's exit
+// status: 0 normal end, 1 permanent failure, 2 usage error.
 #pragma once
 
 #include <optional>

@@ -1,8 +1,10 @@
 // xmpp-chat as a client: JSON commands in, JSON events out, the Session reconnecting and
-// resuming by itself.
+// resuming by itself, over the adapter --adapter names (chat_driver.hpp: the same code and
+// contract whichever it is).
 #include <deque>
 #include <string>
 
+#include "chat_driver.hpp"
 #include "chat_modes.hpp"
 #include "command_input.hpp"
 #include "emit.hpp"
@@ -11,7 +13,6 @@
 #include "output.hpp"
 #include "sm_state_file.hpp"
 #include "traffic_log.hpp"
-#include "xmpp/adapters/posix.hpp"
 #include "xmpp/xml/builder.hpp"
 
 namespace xmpp::chat {
@@ -77,10 +78,10 @@ class ChatClient {
     SessionConfig session_config(std::move(config));
     if (options.server) session_config.server = server_string(*options.server);
 
-    posix::Options adapter_options;
+    adapters::TransportOptions adapter_options;
     adapter_options.tls.ca_file = options.ca_file;
     adapter_options.tls.insecure = options.insecure;
-    adapter_ = std::make_unique<posix::Client>(std::move(session_config), hooks(), adapter_options);
+    adapter_ = make_driver(options.adapter, std::move(session_config), hooks(), adapter_options);
   }
 
   int run() {
@@ -89,14 +90,17 @@ class ChatClient {
       std::fprintf(stderr, "xmpp-chat: %s\n", error.c_str());
       return 2;
     }
-    restore_saved_state();
-    if (!adapter_->start(&error)) {
+    if (!adapter_) {  // parse_options() lets only the adapters of this build through
+      std::fprintf(stderr, "xmpp-chat: this adapter is not available in this build\n");
+      return 2;
+    }
+    if (!adapter_->start([this](Session& session) { restore_saved_state(session); }, &error)) {
       std::fprintf(stderr, "xmpp-chat: %s\n", error.c_str());
       return 2;
     }
     signals_ = signal_descriptor();
-    if (signals_ >= 0) adapter_->watch(signals_, [this](short) { on_signal(); });
-    adapter_->watch(0, [this](short) { input_.on_readable(); });
+    if (signals_ >= 0) adapter_->watch(signals_, [this] { on_signal(); });
+    adapter_->watch(0, [this] { input_.on_readable(); });
 
     while (adapter_->run_once(250ms)) {
       flush_waiting();
@@ -203,7 +207,7 @@ class ChatClient {
       adapter_->unwatch(0);
       reading_ = false;
     } else if (!full && !reading_) {
-      adapter_->watch(0, [this](short) { input_.on_readable(); });
+      adapter_->watch(0, [this] { input_.on_readable(); });
       reading_ = true;
     }
   }
@@ -253,15 +257,16 @@ class ChatClient {
     close();
   }
 
-  void restore_saved_state() {
+  /// Before the Session starts (ChatDriver::start()), so that the first attempt resumes.
+  void restore_saved_state(Session& session) {
     if (options_.sm_state_file.empty()) return;
     std::string error;
     const auto saved = load_state(options_.sm_state_file, error);
     if (!error.empty()) std::fprintf(stderr, "xmpp-chat: %s\n", error.c_str());
     if (!saved) return;
     sm::RestoreError why{};
-    if (adapter_->session().restore_stream_management(saved->bytes, saved->age, Clock::now(),
-                                                      &why) != CommandStatus::ok) {
+    if (session.restore_stream_management(saved->bytes, saved->age, Clock::now(), &why) !=
+        CommandStatus::ok) {
       std::fprintf(stderr, "xmpp-chat: --sm-state %s not used: %s\n",
                    options_.sm_state_file.c_str(), std::string(sm::to_string(why)).c_str());
     }
@@ -300,7 +305,7 @@ class ChatClient {
 
   const ChatOptions& options_;
   CommandInput input_;
-  std::unique_ptr<posix::Client> adapter_;
+  std::unique_ptr<ChatDriver> adapter_;
   TrafficLog log_;
   std::deque<Waiting> waiting_;
   std::uint64_t next_tag_ = 1;  // 0 marks the tool's own stanzas (presence, replies)

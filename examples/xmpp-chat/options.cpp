@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <map>
+#include <utility>
 
 namespace xmpp::chat {
 namespace {
@@ -67,6 +68,13 @@ constexpr std::array<Flag, 14> kFlags = {{
     {"--traffic-log", true, Scope::both},
     {"--component", true, Scope::component},
     {"--secret-env", true, Scope::component},
+}};
+
+/// --adapter's names, all recognised whether built or not (adapter_available()).
+constexpr std::array<std::pair<std::string_view, AdapterKind>, 3> kAdapters = {{
+    {"posix", AdapterKind::posix},
+    {"epoll", AdapterKind::epoll},
+    {"asio", AdapterKind::asio},
 }};
 
 UsageError usage(std::string text) {
@@ -211,13 +219,15 @@ ParsedOptions client_options(const Given& given) {
 
   if (has("--adapter")) {
     const std::string_view adapter = value("--adapter");
-    if (adapter == "epoll" || adapter == "asio") {
-      return usage("adapter " + std::string(adapter) + " is not available in this build");
-    }
-    if (adapter != "posix") {
+    const auto named = std::find_if(kAdapters.begin(), kAdapters.end(),
+                                    [&](const auto& known) { return known.first == adapter; });
+    if (named == kAdapters.end()) {
       return usage("--adapter " + quoted(adapter) + ": expected posix, epoll or asio");
     }
-    options.adapter = AdapterKind::posix;
+    options.adapter = named->second;
+    if (!adapter_available(options.adapter)) {
+      return usage("adapter " + std::string(adapter) + " is not available in this build");
+    }
   }
   options.stream_management = !has("--no-sm");
   if (has("--sm-state")) options.sm_state_file = std::string(value("--sm-state"));
@@ -251,6 +261,28 @@ ParsedOptions component_options(const Given& given) {
 }
 
 }  // namespace
+
+bool adapter_available(AdapterKind kind) noexcept {
+  switch (kind) {
+    case AdapterKind::posix:
+      return true;
+    case AdapterKind::epoll:
+      // The epoll adapter is built on Linux only (adapters/meson.build).
+#if defined(__linux__)
+      return true;
+#else
+      return false;
+#endif
+    case AdapterKind::asio:
+      // Built only when Asio is installed (examples/meson.build defines this then).
+#if defined(XMPP_CHAT_HAVE_ASIO)
+      return true;
+#else
+      return false;
+#endif
+  }
+  return false;
+}
 
 std::string_view usage_text() noexcept {
   return kUsage;

@@ -26,8 +26,13 @@ enum class TlsMode : std::uint8_t {
   none,      ///< no TLS at all (tests against a local server)
 };
 
-/// --adapter: the I/O driver. All three are recognised; only posix is built for now.
+/// --adapter: the I/O driver. All three are recognised; adapter_available() says which this
+/// build has. Every one gives the same contract (output lines, exit statuses, options).
 enum class AdapterKind : std::uint8_t { posix, epoll, asio };
+
+/// Whether this build of xmpp-chat has the driver: posix always, epoll on Linux, asio when the
+/// Asio adapter was built (standalone Asio found).
+bool adapter_available(AdapterKind kind) noexcept;
 
 /// Where the password (client) or shared secret (component) is read from. Never on the command
 /// line itself, where other users could read it (ps, /proc/PID/cmdline).
@@ -103,8 +108,8 @@ std::string_view usage_text() noexcept;
 /// - client mode: --password-env excludes --password-file, --ca-file excludes --insecure, and
 ///   neither goes with --tls none (there is no certificate to check); --sm-state does not go
 ///   with --no-sm; --secret-env is for component mode; --resource must be a valid resourcepart
-///   (RFC 7622 §3.4) and may not be given when --jid already has one; --adapter epoll|asio are
-///   "not available in this build";
+///   (RFC 7622 §3.4) and may not be given when --jid already has one; an --adapter that
+///   adapter_available() denies is "not available in this build";
 /// - component mode: --secret-env and --server required; only --traffic-log besides; the domain
 ///   a JID with neither localpart nor resourcepart (XEP-0114: a component is a domain);
 /// - --server HOST:PORT: PORT decimal 1..65535; HOST an ASCII DNS name or IPv4 address, or an

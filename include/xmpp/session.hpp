@@ -230,6 +230,13 @@ class Session {
   /// the next attempt (waiting) and the IQ timeouts; nothing when none is armed.
   std::optional<TimePoint> next_deadline() const noexcept;
 
+  /// Gives back the memory the engine keeps for reuse (Client::release_memory(): parser arena,
+  /// empty output block, event storage). Adapters call it when the transport has gone quiet
+  /// (all input taken, all output written), so that thousands of idle sessions hold only their
+  /// state. Changes no state. Does nothing while hooks run (the elements they were given are
+  /// still in use).
+  void release_memory() noexcept;
+
   // -- Getters ----------------------------------------------------------------------------------
 
   SessionState state() const noexcept;

@@ -188,4 +188,9 @@ bool Session::dispatching() const noexcept {
   return impl_->pumping;
 }
 
+void Session::release_memory() noexcept {
+  if (impl_->pumping || !impl_->notes.empty()) return;
+  impl_->client.release_memory();
+}
+
 }  // namespace xmpp

@@ -141,9 +141,6 @@ TEST_CASE("options: client mode exclusions and values") {
   usage_error({"--jid", "a@b", "--no-sm", "--sm-state", "f"}, "--sm-state");
   usage_error({"--jid", "a@b", "--tls", "tls"}, "expected starttls, direct or none");
   usage_error({"--jid", "a@b", "--tls", "STARTTLS"}, "expected starttls");
-  usage_error({"--jid", "a@b", "--adapter", "epoll"},
-              "adapter epoll is not available in this build");
-  usage_error({"--jid", "a@b", "--adapter", "asio"}, "adapter asio is not available in this build");
   usage_error({"--jid", "a@b", "--adapter", "kqueue"}, "expected posix, epoll or asio");
   usage_error({"--jid", "a@b", "--secret-env", "S"}, "--secret-env is an option of component mode");
   usage_error({"--jid", "a@b", "--password-env", "1PW"}, "not an environment variable name");
@@ -152,6 +149,48 @@ TEST_CASE("options: client mode exclusions and values") {
   usage_error({"--jid", "a@b/"}, "resourcepart");
   CHECK(ok({"--jid", "a@b", "--password-env", "_P9"}).secret->name == "_P9");
   CHECK(ok({"--jid", "localhost"}).jid.str() == "localhost");  // no localpart: main decides
+}
+
+TEST_CASE("options: --adapter epoll where the epoll adapter is built (Linux only)") {
+  CHECK(adapter_available(AdapterKind::posix));
+  CHECK(ok({"--jid", "a@b", "--adapter", "posix"}).adapter == AdapterKind::posix);
+#if defined(__linux__)
+  CHECK(adapter_available(AdapterKind::epoll));
+  CHECK(ok({"--jid", "a@b", "--adapter", "epoll"}).adapter == AdapterKind::epoll);
+  // The adapter changes nothing else: every other option reads the same.
+  const ChatOptions o = ok({"--jid=a@b/r", "--adapter=epoll", "--tls", "direct", "--no-sm",
+                            "--server", "[::1]:5223", "--insecure"});
+  CHECK(o.adapter == AdapterKind::epoll);
+  CHECK(o.resource == "r");
+  CHECK(o.tls == TlsMode::direct);
+  CHECK_FALSE(o.stream_management);
+  CHECK(o.server->host == "::1");
+  CHECK(o.insecure);
+  usage_error({"--jid", "a@b", "--adapter", "epoll", "--sm-state", "f", "--no-sm"}, "--sm-state");
+  usage_error({"--jid", "a@b", "--adapter", "EPOLL"}, "expected posix, epoll or asio");
+#else
+  CHECK_FALSE(adapter_available(AdapterKind::epoll));
+  usage_error({"--jid", "a@b", "--adapter", "epoll"},
+              "adapter epoll is not available in this build");
+#endif
+}
+
+TEST_CASE("options: --adapter asio where Asio is installed") {
+#if defined(XMPP_CHAT_HAVE_ASIO)
+  CHECK(adapter_available(AdapterKind::asio));
+  CHECK(ok({"--jid", "a@b", "--adapter", "asio"}).adapter == AdapterKind::asio);
+  // The adapter changes nothing else: every other option reads the same.
+  const ChatOptions o = ok({"--jid=a@b/r", "--adapter=asio", "--tls", "none", "--no-sm"});
+  CHECK(o.adapter == AdapterKind::asio);
+  CHECK(o.resource == "r");
+  CHECK(o.tls == TlsMode::none);
+  CHECK_FALSE(o.stream_management);
+  usage_error({"--jid", "a@b", "--adapter", "asio", "--tls", "bogus"}, "expected starttls");
+  usage_error({"--jid", "a@b", "--adapter", "ASIO"}, "expected posix, epoll or asio");
+#else
+  CHECK_FALSE(adapter_available(AdapterKind::asio));
+  usage_error({"--jid", "a@b", "--adapter", "asio"}, "adapter asio is not available in this build");
+#endif
 }
 
 TEST_CASE("options: syntax errors") {

@@ -7,6 +7,13 @@
 
 #include "xmpp/xml/builder.hpp"
 
+// Built with the Asio adapter when Asio is installed (tests/interop/meson.build).
+#ifdef XMPP_INTEROP_ASIO
+#include <asio/io_context.hpp>
+
+#include "xmpp/adapters/asio.hpp"
+#endif
+
 namespace interop {
 
 using namespace std::chrono_literals;
@@ -36,9 +43,9 @@ ServerInfo read_server() {
 
 Adapter adapter_from_env() {
   const std::string name = env("XMPP_INTEROP_ADAPTER");
-  REQUIRE_MESSAGE((name.empty() || name == "posix" || name == "epoll"),
-                  "XMPP_INTEROP_ADAPTER is posix or epoll, not " << name);
-  return name == "epoll" ? Adapter::epoll : Adapter::posix;
+  REQUIRE_MESSAGE((name.empty() || name == "posix" || name == "epoll" || name == "asio"),
+                  "XMPP_INTEROP_ADAPTER is posix, epoll or asio, not " << name);
+  return name == "epoll" ? Adapter::epoll : name == "asio" ? Adapter::asio : Adapter::posix;
 }
 
 class PosixDriver final : public Driver {
@@ -94,6 +101,44 @@ class EpollDriver final : public Driver {
   xmpp::Session idle_;
   xmpp::epoll::SessionId id_ = 0;
 };
+
+#ifdef XMPP_INTEROP_ASIO
+/// One io_context per account, run by the scenario's thread in slices (run_for), as the
+/// scenarios step posix::Client. Commands the scenarios give the Session directly between
+/// slices are written at the next slice: each slice starts with an empty post(), which makes
+/// the Client write whatever the Session has queued.
+class AsioDriver final : public Driver {
+ public:
+  AsioDriver(xmpp::SessionConfig config, xmpp::SessionHooks hooks,
+             xmpp::asio_adapter::Options options)
+      : client_(io_.get_executor(), std::move(config), std::move(hooks), std::move(options)) {}
+  bool start(std::string* error) override { return client_.start(error); }
+  bool run_once(std::chrono::milliseconds max_wait) override {
+    client_.post([](xmpp::Session&) {});
+    io_.restart();
+    io_.run_for(max_wait);
+    const auto state = client_.session().state();
+    return state != xmpp::SessionState::stopped && state != xmpp::SessionState::idle;
+  }
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) override {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < end) {
+      if (!run_once(5ms)) break;
+    }
+    return done();
+  }
+  xmpp::Session& session() override { return client_.session(); }
+  const std::string& last_transport_error() const override {
+    error_ = client_.last_transport_error();
+    return error_;
+  }
+
+ private:
+  ::asio::io_context io_;
+  xmpp::asio_adapter::Client client_;
+  mutable std::string error_;
+};
+#endif
 
 }  // namespace
 
@@ -177,8 +222,15 @@ Account::Account(AccountOptions options) : options_(std::move(options)) {
   adapter_options.tls.ca_file = srv.ca_file;
   adapter_options.tls.max_version = options_.max_tls;
   adapter_options.connect_timeout = 2s;
-  if (options_.adapter.value_or(adapter_from_env()) == Adapter::epoll) {
+  const Adapter adapter = options_.adapter.value_or(adapter_from_env());
+  if (adapter == Adapter::epoll) {
     adapter_ = std::make_unique<EpollDriver>(std::move(config), std::move(hooks), adapter_options);
+  } else if (adapter == Adapter::asio) {
+#ifdef XMPP_INTEROP_ASIO
+    adapter_ = std::make_unique<AsioDriver>(std::move(config), std::move(hooks), adapter_options);
+#else
+    FAIL("XMPP_INTEROP_ADAPTER=asio: built without Asio");
+#endif
   } else {
     adapter_ = std::make_unique<PosixDriver>(std::move(config), std::move(hooks), adapter_options);
   }

@@ -1,6 +1,7 @@
 // Real-server scenarios: an account driven by the POSIX adapter (or the epoll adapter, with
-// XMPP_INTEROP_ADAPTER=epoll) against the private Prosody or ejabberd that
-// tests/interop/with-servers.sh started, with everything it observed recorded.
+// XMPP_INTEROP_ADAPTER=epoll, or the Asio adapter, with XMPP_INTEROP_ADAPTER=asio) against the
+// private Prosody or ejabberd that tests/interop/with-servers.sh started, with everything it
+// observed recorded.
 #pragma once
 
 #include <chrono>
@@ -31,10 +32,11 @@ struct ServerInfo {
 /// Reads the environment; fails the test (REQUIRE) when something is missing.
 const ServerInfo& server();
 
-/// The adapter an Account runs on: posix::Client, or an epoll::Loop of its own driving its one
-/// Session. XMPP_INTEROP_ADAPTER (posix, the default, or epoll) chooses for every Account, so
-/// the same scenarios run over both (meson registers interop_<server>_epoll).
-enum class Adapter { posix, epoll };
+/// The adapter an Account runs on: posix::Client, an epoll::Loop of its own driving its one
+/// Session, or an asio_adapter::Client on an io_context of its own. XMPP_INTEROP_ADAPTER (posix,
+/// the default, epoll or asio) chooses for every Account, so the same scenarios run over each
+/// (meson registers interop_<server>_epoll and interop_<server>_asio).
+enum class Adapter { posix, epoll, asio };
 
 /// What the scenarios need of either adapter.
 class Driver {

@@ -281,4 +281,42 @@ TEST_CASE("session: a hook that throws leaves the Session usable") {
   CHECK(s.handle_timeout(now + 1s));
 }
 
+TEST_CASE(
+    "session: release_memory() gives back the engine's buffers, not from a hook, and loses "
+    "nothing") {
+  std::vector<std::string> bodies;
+  std::size_t heap_in_hook_before = 0;
+  std::size_t heap_in_hook_after = 0;
+  SessionHooks hooks;
+  hooks.on_stanza = [&](Session& s, xml::Element e) {
+    bodies.emplace_back(e.child("body").text());
+    // From a hook the element `e` lives in the engine's arena: nothing may be given back.
+    heap_in_hook_before = s.client().heap_bytes();
+    s.release_memory();
+    heap_in_hook_after = s.client().heap_bytes();
+    CHECK(e.child("body").text() == bodies.back());
+  };
+  World w(session_test_config(), session_server_config(), hooks);
+  w.start();
+  REQUIRE(w.session.client().phase() == ClientPhase::online);
+  REQUIRE(w.server_send("<message from='bob@example.com/x'><body>one</body></message>"));
+  w.run();
+  REQUIRE(bodies.size() == 1);
+  CHECK(heap_in_hook_after == heap_in_hook_before);
+
+  const std::size_t before = w.session.client().heap_bytes();
+  w.session.release_memory();
+  const std::size_t after = w.session.client().heap_bytes();
+  CHECK(after < before);
+  // No state changed: the stream goes on both ways.
+  REQUIRE(w.server_send("<message from='bob@example.com/x'><body>two</body></message>"));
+  w.run();
+  CHECK(bodies == std::vector<std::string>{"one", "two"});
+  xml::Arena arena;
+  const std::size_t written = w.written.size();
+  CHECK(w.session.send(chat_message(arena, 7), 7) == SendStatus::ok);
+  w.run();
+  CHECK(w.written.find("id='m7'", written) != std::string::npos);
+}
+
 }  // namespace xmpp::test

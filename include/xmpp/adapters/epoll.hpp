@@ -1,9 +1,9 @@
 // The epoll adapter (Linux): one thread drives many xmpp::Session objects, each over its own TCP
-// (+TLS) transport, with one epoll instance, one deadline heap and one shared asynchronous
-// resolver. The connection logic (where to connect, connect timeouts and the next address, the
-// STARTTLS and direct TLS hand-offs through the shared OpenSSL glue, backpressure, the graceful
-// close, reconnection and resumption) is the same as the POSIX driver's; only the waiting
-// differs:
+// (+TLS) transport, and XEP-0114 components (xmpp::Component, plain TCP), with one epoll
+// instance, one deadline heap and one shared asynchronous resolver. The connection logic (where to
+// connect, connect timeouts and the next address, the STARTTLS and direct TLS hand-offs through the
+// shared OpenSSL glue, backpressure, the graceful close, reconnection and resumption) is the same
+// as the POSIX driver's; only the waiting differs:
 //
 //     xmpp::epoll::Loop loop;
 //     for (auto& account : accounts) {
@@ -26,7 +26,9 @@
 #include <memory>
 #include <string>
 
+#include "xmpp/adapters/component_hooks.hpp"
 #include "xmpp/adapters/options.hpp"
+#include "xmpp/component.hpp"
 #include "xmpp/session.hpp"
 
 namespace xmpp::epoll {
@@ -35,8 +37,11 @@ namespace xmpp::epoll {
 /// posix::Options): one TLS context and one resolver are made from them.
 using Options = adapters::TransportOptions;
 
-/// Names a session of a Loop; never reused by that Loop. 0 is "none".
+/// Names a session (or a component) of a Loop; never reused by that Loop. 0 is "none".
 using SessionId = std::uint64_t;
+
+/// The callbacks of a component: the struct every adapter shares (posix::ComponentHooks too).
+using ComponentHooks = adapters::ComponentHooks;
 
 /// One epoll instance driving any number of Sessions and application descriptors.
 ///
@@ -49,10 +54,10 @@ using SessionId = std::uint64_t;
 /// session(id) and command it. The Loop writes what any of them produced before it waits again:
 /// session(id) marks that session for a visit, so nothing is scanned.
 ///
-/// Ownership: the Loop owns each Session (session(id) lends it until remove(id) or the Loop's
-/// destruction) and every socket. Destroying the Loop closes every transport (without the
-/// closing handshake: call Session::close() and run until stopped first for a clean end) and
-/// calls no hook.
+/// Ownership: the Loop owns each Session and Component (session(id) and component(id) lend them
+/// until remove(id) or the Loop's destruction) and every socket. Destroying the Loop closes
+/// every transport (without the closing handshake: call Session::close() or Component::close()
+/// and run until stopped first for a clean end) and calls no hook.
 class Loop {
  public:
   /// Creates the epoll instance. The TLS context (CA file) and the resolver are created by the
@@ -66,7 +71,26 @@ class Loop {
   /// next run_once()). Returns its id; 0 when it cannot start, with the reason in `error` (the
   /// TLS context or resolver cannot be created, the configuration is invalid, the epoll
   /// instance could not be created) and nothing added. May be called from hooks.
-  SessionId add(SessionConfig config, SessionHooks hooks, std::string* error = nullptr);
+  ///
+  /// `prepare`, when given, is called on the new Session before it starts (inside this call,
+  /// also when the start then fails), for what only an idle Session accepts:
+  /// Session::restore_stream_management() (a session saved by an earlier process, resumed on the
+  /// first attempt), routes, set_hooks().
+  SessionId add(SessionConfig config, SessionHooks hooks, std::string* error = nullptr,
+                const std::function<void(Session&)>& prepare = {});
+
+  /// Creates a XEP-0114 component connection to `server` ("host:port", port 5347 when none is
+  /// given; components are not found by SRV) and starts it: the address is resolved without
+  /// blocking, over the Loop's resolver, then the connect and the handshake run in the next
+  /// run_once() calls; `hooks` as for posix::ComponentClient. There is no reconnection: when the
+  /// stream ends (ComponentHooks::on_stopped, with the reason; also when the address did not
+  /// resolve or no connect succeeded, and then last_transport_error(id) says why) the component
+  /// stays, stopped, until remove(id). Returns its id (the same numbering as sessions'; remove(),
+  /// last_transport_error(), running() and size() count it); 0 with the reason in `error` when
+  /// it cannot start (invalid configuration, `server` not a host:port, the resolver cannot be
+  /// created). Needs no TLS context. May be called from hooks.
+  SessionId add_component(ComponentConfig config, std::string server, ComponentHooks hooks,
+                          std::string* error = nullptr);
   /// Removes a session: its transport is closed at once (a FIN, no closing tag; the server
   /// sees the link end and may keep an XEP-0198 session for resumption), no hook is called,
   /// and the Session is destroyed. From a hook or callback (its own included) the destruction is
@@ -79,9 +103,14 @@ class Loop {
   /// than keeping the pointer (commands through a kept pointer are written only when something
   /// else wakes that session: its socket, its deadline).
   Session* session(SessionId id);
-  /// Sessions added and not removed (stopped ones included).
+  /// The component `id` (null when unknown, removed, or a client session), lent as session(id)
+  /// lends a Session, with the same marking: call component(id) for each use from outside its
+  /// hooks, and what the caller makes it send (send(), close()) is written before the loop
+  /// waits again.
+  Component* component(SessionId id);
+  /// Sessions and components added and not removed (stopped ones included).
   std::size_t size() const noexcept;
-  /// Sessions that have not stopped.
+  /// Sessions and components that have not stopped.
   std::size_t running() const noexcept;
 
   /// Waits at most `max_wait` for any descriptor or the earliest deadline, and handles
@@ -109,7 +138,8 @@ class Loop {
 
   /// Cuts a session's transport abruptly, as a network failure would: a TCP reset, no closing
   /// tag, no close_notify (done in the next run_once()). The Session sees a lost connection and
-  /// reconnects (resuming, with stream management). Does nothing without a transport.
+  /// reconnects (resuming, with stream management). Does nothing without a transport, and for a
+  /// component (a component stream cannot be resumed: cutting it could only lose stanzas).
   void drop_transport(SessionId id);
   /// Why the latest transport of session `id` ended on the adapter's side (DNS, connect, TLS),
   /// for diagnostics; empty when it ended because the engine was done with it, or `id` is

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "xmpp/adapters/component_hooks.hpp"
 #include "xmpp/adapters/dns.hpp"
 #include "xmpp/adapters/options.hpp"
 #include "xmpp/adapters/tls.hpp"
@@ -78,20 +79,17 @@ class Client {
   std::unique_ptr<Impl> impl_;
 };
 
-/// The callbacks of a ComponentClient.
-struct ComponentHooks {
-  /// The handshake succeeded (ComponentPhase::online): send() is possible.
-  std::function<void(Component&)> on_online;
-  /// A stanza addressed to the component.
-  std::function<void(Component&, xml::Element)> on_stanza;
-  /// Every event of the engine, before the above (errors, Closed).
-  std::function<void(Component&, const Event&)> on_event;
-  /// Bytes exchanged, after the adapter wrote them / as received.
-  std::function<void(TrafficDirection, std::string_view)> on_traffic;
-};
+/// The callbacks of a ComponentClient: the struct every adapter shares (the epoll loop's
+/// components take the same).
+using ComponentHooks = adapters::ComponentHooks;
 
 /// Drives one XEP-0114 component connection (plain TCP to the server's component port; the
-/// protocol has no TLS). No reconnection: run() returns when the stream has closed.
+/// protocol has no TLS). No reconnection: run() returns when the stream has closed. The
+/// connection logic is shared with the epoll loop (epoll::Loop::add_component()).
+///
+/// Threads: none, as for Client: hooks run in the thread that calls run(), run_once() or
+/// run_until(). Ownership: the ComponentClient owns the Component (component() lends it until
+/// destruction) and the socket; destroying it closes the socket without a closing tag.
 class ComponentClient {
  public:
   /// `server` is "host:port" (required: components are not found by SRV).
@@ -105,9 +103,10 @@ class ComponentClient {
   /// then starts connecting (not blocking): the handshake begins once the TCP connection is up.
   /// False (and `error`) when the configuration or the address is unusable. A connection that
   /// then fails ends run() with CloseReason::connection_lost (last_transport_error() says why);
-  /// no hook is called for it, as no stream was started.
+  /// only ComponentHooks::on_stopped hears of it, as no stream was started.
   bool start(std::string* error = nullptr);
-  /// Runs until the stream has closed; returns the Closed event's reason.
+  /// Runs until the stream has closed; returns the Closed event's reason (connection_lost when
+  /// no stream could be started).
   CloseReason run();
   bool run_once(std::chrono::milliseconds max_wait);
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit);

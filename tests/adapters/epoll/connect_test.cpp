@@ -1,7 +1,7 @@
 // epoll::Loop when links fail: a reset by the server and drop_transport() (resumed with
 // XEP-0198), a refused connect (the next attempt succeeds once the server listens), a connect
 // that never completes (the connect timeout), each while another session of the same Loop keeps
-// working.
+// working; and add() with `prepare`, restoring a saved XEP-0198 session before the start.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -119,6 +119,37 @@ TEST_CASE("epoll loop: add() failures say why and add nothing") {
   CHECK(untrusting.add(plain_config("127.0.0.1:1"), {}, &error) == 0);
   CHECK(error.starts_with("TLS: "));
   CHECK(untrusting.size() == 0);
+}
+
+TEST_CASE("epoll loop: add() with prepare: a saved session restored before the start resumes") {
+  LoopbackServer server(plain_server_config());
+  Loop loop;
+  Member first;
+  add(loop, first, plain_config(server.address()));
+  online_resumable(loop, first, server);
+  xml::Arena arena;
+  REQUIRE(loop.session(first.id)->send(chat_message(arena, "bob@localhost", "kept", "x")) ==
+          SendStatus::ok);
+  // What a process saves before it exits (xmpp-chat --sm-state); then its socket goes away
+  // without a closing tag, so the server keeps the session for resumption.
+  const std::string saved = loop.session(first.id)->client().save_stream_management(Clock::now());
+  CHECK(loop.remove(first.id));
+  ServerConnection& old = *server.connections.front();
+  REQUIRE(drive(loop, {&server}, [&] { return old.closed; }));
+
+  Member second;
+  std::optional<SessionState> state_in_prepare;
+  std::string error;
+  second.id =
+      loop.add(plain_config(server.address()), second.seen.hooks(), &error, [&](Session& session) {
+        state_in_prepare = session.state();
+        CHECK(session.restore_stream_management(saved, 0s, Clock::now()) == CommandStatus::ok);
+      });
+  REQUIRE_MESSAGE(second.id != 0, error);
+  CHECK(state_in_prepare == SessionState::idle);
+  REQUIRE(drive(loop, {&server}, [&] { return second.seen.resumes == 1; }));
+  CHECK(second.seen.connects == 0);  // resumed on the first attempt, never a fresh session
+  CHECK(server.connections.size() == 2);
 }
 
 }  // namespace

@@ -23,16 +23,26 @@ std::vector<std::unique_ptr<Member>> add_many(Loop& loop, int count,
   return members;
 }
 
-bool drive(Loop& loop, const std::vector<LoopbackServer*>& servers,
-           const std::function<bool()>& done, std::chrono::milliseconds limit) {
+bool drive_with(Loop& loop, const std::function<void()>& step_servers,
+                const std::function<bool()>& done, std::chrono::milliseconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (!done()) {
     if (std::chrono::steady_clock::now() >= end) return false;
     loop.run_once(1ms);
-    for (LoopbackServer* server : servers)
-      server->step();
+    step_servers();
   }
   return true;
+}
+
+bool drive(Loop& loop, const std::vector<LoopbackServer*>& servers,
+           const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  return drive_with(
+      loop,
+      [&] {
+        for (LoopbackServer* server : servers)
+          server->step();
+      },
+      done, limit);
 }
 
 SessionConfig config_with_resource(const std::string& address, const std::string& resource) {

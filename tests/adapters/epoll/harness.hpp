@@ -30,6 +30,10 @@ void add(Loop& loop, Member& member, SessionConfig config);
 std::vector<std::unique_ptr<Member>> add_many(Loop& loop, int count,
                                               const std::function<SessionConfig(int)>& config_for);
 
+/// Alternates loop.run_once(1ms) with `step_servers()` until `done()` (false after `limit`).
+bool drive_with(Loop& loop, const std::function<void()>& step_servers,
+                const std::function<bool()>& done, std::chrono::milliseconds limit = 5s);
+
 /// Alternates loop.run_once(1ms) with a step of every server until `done()` (false after
 /// `limit`).
 bool drive(Loop& loop, const std::vector<LoopbackServer*>& servers,

@@ -10,19 +10,9 @@
 namespace xmpp::epoll::test {
 namespace {
 
-testing::ServerConfig tls_server(bool direct) {
-  testing::ServerConfig config = plain_server_config();
-  config.starttls = direct ? testing::StartTlsOffer::none : testing::StartTlsOffer::required;
-  config.direct_tls = direct;
-  config.mechanisms = {sasl::Mechanism::scram_sha_256_plus};
-  config.channel_binding_types = std::vector<sasl::ChannelBindingType>{
-      sasl::ChannelBindingType::tls_exporter, sasl::ChannelBindingType::tls_server_end_point};
-  return config;
-}
-
 TEST_CASE("epoll loop: STARTTLS and direct TLS sessions side by side, SCRAM-PLUS, stanzas") {
-  LoopbackServer starttls(tls_server(false));
-  LoopbackServer direct(tls_server(true));
+  LoopbackServer starttls(plus_only_tls_server_config(false));
+  LoopbackServer direct(plus_only_tls_server_config(true));
   Options options;
   options.tls.ca_file = tls::test::pki().ca_file;
   Loop loop(options);
@@ -69,7 +59,7 @@ TEST_CASE("epoll loop: STARTTLS and direct TLS sessions side by side, SCRAM-PLUS
 }
 
 TEST_CASE("epoll loop: a certificate from an untrusted CA: the session stops, the reason kept") {
-  LoopbackServer server(tls_server(true));
+  LoopbackServer server(plus_only_tls_server_config(true));
   Loop loop;  // the system's trust store: the test CA is unknown
   Member m;
   SessionConfig config = config_with_resource(server.address(), "direct");

@@ -372,6 +372,16 @@ testing::ServerConfig plain_server_config() {
   return config;
 }
 
+testing::ServerConfig plus_only_tls_server_config(bool direct) {
+  testing::ServerConfig config = plain_server_config();
+  config.starttls = direct ? testing::StartTlsOffer::none : testing::StartTlsOffer::required;
+  config.direct_tls = direct;
+  config.mechanisms = {sasl::Mechanism::scram_sha_256_plus};
+  config.channel_binding_types = std::vector<sasl::ChannelBindingType>{
+      sasl::ChannelBindingType::tls_exporter, sasl::ChannelBindingType::tls_server_end_point};
+  return config;
+}
+
 SessionHooks Recorder::hooks() {
   SessionHooks hooks;
   hooks.on_connect = [this](Session&, const event::Online& online) {

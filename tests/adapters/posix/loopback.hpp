@@ -196,6 +196,10 @@ SessionConfig plain_config(const std::string& server_address);
 /// The server of plain_config(): domain localhost, alice, SCRAM in the clear (no STARTTLS),
 /// stream management on.
 testing::ServerConfig plain_server_config();
+/// plain_server_config() offering STARTTLS (required) or, with `direct`, direct TLS only, and
+/// only SCRAM-SHA-256-PLUS (tls-exporter on TLS 1.3, tls-server-end-point): a login there proves
+/// the adapter's TLS hand-off and channel binding.
+testing::ServerConfig plus_only_tls_server_config(bool direct);
 
 /// Everything a Session's hooks reported, in order.
 struct Recorder {
